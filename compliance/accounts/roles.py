@@ -1,0 +1,70 @@
+"""The six roles (Django groups) and the model permissions each one holds.
+
+Groups and their permissions are created by data migrations calling
+``sync_role_permissions``; later apps add their permissions here and ship a
+migration that calls it again.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    DPO = "DPO", "Data protection officer"
+    COMPLIANCE_MANAGER = "Compliance manager", "Compliance manager"
+    AUDITOR = "Auditor", "Auditor"
+    DATA_STEWARD = "Data steward", "Data steward"
+    ML_ENGINEER = "ML engineer", "ML engineer"
+    EMPLOYEE = "Employee", "Employee"
+
+
+# Roles that must pass TOTP verification before any page but login, enrolment,
+# verification and logout. Employees only see their own training.
+MFA_REQUIRED_ROLES = frozenset(
+    {Role.DPO, Role.COMPLIANCE_MANAGER, Role.AUDITOR, Role.DATA_STEWARD, Role.ML_ENGINEER}
+)
+
+# "app_label.codename" per role. Permissions of apps not installed yet are skipped.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.DPO: [
+        "audit.view_auditevent",
+        "audit.verify_chain",
+        "accounts.view_user",
+    ],
+    Role.COMPLIANCE_MANAGER: [
+        "audit.view_auditevent",
+        "audit.verify_chain",
+        "accounts.view_user",
+    ],
+    Role.AUDITOR: [
+        "audit.view_auditevent",
+        "audit.verify_chain",
+    ],
+    Role.DATA_STEWARD: [],
+    Role.ML_ENGINEER: [],
+    Role.EMPLOYEE: [],
+}
+
+
+def sync_role_permissions(apps, schema_editor=None) -> None:
+    """Create the role groups and set each one's permissions to exactly ROLE_PERMISSIONS.
+
+    Usable from a data migration (``apps`` is the historical registry): model
+    permissions are created first, since Django only makes them after migrate.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.set(wanted)

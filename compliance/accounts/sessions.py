@@ -1,0 +1,59 @@
+"""Tracking signed-in sessions so a user can list and end them."""
+
+import ipaddress
+
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+
+from compliance.accounts.models import UserSession
+
+
+def truncate_ip(address: str | None) -> str:
+    """Return the /24 (IPv4) or /48 (IPv6) network of ``address``, or '' if it is not one."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def start_tracking(*, request, user) -> UserSession:
+    """Record the session a login just created (Django cycled its key at login)."""
+    import time
+
+    from compliance.accounts.middleware import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
+
+    now = time.time()
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_LAST_SEEN_KEY] = now
+    if not request.session.session_key:
+        request.session.save()
+    session, _ = UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "created_at": timezone.now(),
+            "last_seen_at": timezone.now(),
+            "ended_at": None,
+            "ip_prefix": truncate_ip(request.META.get("REMOTE_ADDR")),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+        },
+    )
+    return session
+
+
+def stop_tracking(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(ended_at=timezone.now())
+
+
+def end_session_on_server(session_key: str) -> None:
+    """Delete the server-side session so its cookie no longer signs anyone in."""
+    SessionStore(session_key=session_key).delete()
+    stop_tracking(session_key=session_key)
+
+
+def touch(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(last_seen_at=timezone.now())

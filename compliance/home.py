@@ -1,0 +1,45 @@
+"""What each role's home page offers; later parts add their cards."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    text: str
+    url: str
+    action: str
+
+
+def cards_for(user) -> list[Card]:
+    """Return the home-page cards for ``user``'s roles and permissions."""
+    cards = []
+    if user.has_perm("audit.view_auditevent"):
+        cards.append(
+            Card(
+                "Audit log",
+                "Every change, export, login and refusal, hash-chained. Check the chain status and filter events.",
+                reverse("audit:event_list"),
+                "Open the audit log",
+            )
+        )
+    if user.has_perm("accounts.manage_users"):
+        cards.append(
+            Card(
+                "Users and roles",
+                "Create accounts, assign roles, set auditors' end dates and reset lost authenticators.",
+                reverse("accounts:user_list"),
+                "Manage users",
+            )
+        )
+    cards.append(
+        Card(
+            "Your account",
+            "Your authenticator, backup codes and the browsers you are signed in on.",
+            reverse("accounts:security"),
+            "Account security",
+        )
+    )
+    return cards

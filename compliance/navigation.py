@@ -1,0 +1,33 @@
+"""The navigation bar, filtered by what the signed-in user may open.
+
+Later parts add their entries here; a user never sees a link that would refuse them.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    allowed: Callable[[object], bool]
+    section: str = ""
+
+
+def _perm(name: str) -> Callable[[object], bool]:
+    return lambda user: user.has_perm(name)
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("Home", "home", lambda user: True),
+    NavItem("Audit log", "audit:event_list", _perm("audit.view_auditevent")),
+    NavItem("Users", "accounts:user_list", _perm("accounts.manage_users")),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    """Return the navigation entries ``user`` may open."""
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAVIGATION if item.allowed(user)]

@@ -1,0 +1,21 @@
+"""Top-level URLs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from compliance import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("compliance.accounts.urls")),
+    path("audit/", include("compliance.audit.urls")),
+    # Django admin signs in through Custos's own login and MFA, never its own form.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "compliance.views.permission_denied"
+handler404 = "compliance.views.page_not_found"
+handler500 = "compliance.views.server_error"
