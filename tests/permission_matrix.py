@@ -1,0 +1,46 @@
+"""The role × permission matrix every URL joins.
+
+Each app lists its URLs in ``tests/<app>/urls_matrix.py`` as ``CASES``, a list of
+``UrlCase``. ``tests/test_permission_matrix.py`` collects them all, fails if any
+URL of the project is missing, and checks for every case:
+
+* an anonymous visitor is sent to the login page (unless the URL is public);
+* a signed-in user who has not passed TOTP is sent to verification (unless the
+  URL is MFA-exempt);
+* each role (and an administrator) gets the expected answer: ``status`` when
+  allowed, 403 or 404 when not.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from compliance.accounts.roles import Role
+
+ADMIN = "Administrator"  # a superuser, who also passes MFA
+ALL_ROLES = (*[role.value for role in Role], ADMIN)
+STAFF_READERS = frozenset({Role.DPO.value, Role.COMPLIANCE_MANAGER.value, Role.AUDITOR.value, ADMIN})
+EVERYONE = frozenset(ALL_ROLES)
+
+
+@dataclass(frozen=True)
+class UrlCase:
+    """How one named URL answers each role.
+
+    ``allowed``: roles that get ``status`` on GET (everyone else gets one of
+    ``denied``). ``setup(user)`` may create objects and returns the URL kwargs;
+    it receives the requesting user so "own object" URLs can be expressed.
+    ``public``: reachable signed out (login, health). ``mfa_exempt``: reachable
+    signed in before TOTP verification (enrolment, verification, logout).
+    ``method``: the method the matrix probes with (POST-only URLs use "post").
+    """
+
+    url_name: str
+    allowed: frozenset[str] = EVERYONE
+    status: int = 200
+    denied: tuple[int, ...] = (403, 404)
+    setup: Callable | None = None
+    public: bool = False
+    mfa_exempt: bool = False
+    method: str = "get"
+    anonymous_status: int | None = None  # for public URLs: what a visitor gets
+    notes: str = field(default="", compare=False)
