@@ -1,5 +1,7 @@
 """The hash-chained, append-only audit log."""
 
+import json
+
 from django.db import models
 
 GENESIS_HASH = "0" * 64
@@ -92,6 +94,16 @@ class AuditEvent(models.Model):
     def target_label(self) -> str:
         return f"{self.target_type} {self.target_id}".strip()
 
+    @property
+    def data_compact(self) -> str:
+        """The payload as one line of JSON, keys sorted, for tables."""
+        return json.dumps(self.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    @property
+    def data_indented(self) -> str:
+        """The payload as indented JSON, keys sorted, for the event's own page."""
+        return json.dumps(self.data, sort_keys=True, indent=2, ensure_ascii=False)
+
 
 class ChainHead(models.Model):
     """The single row whose lock serialises appends: the last sequence and hash.
@@ -148,3 +160,11 @@ class ChainVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{'intact' if self.intact else 'broken'} at {self.verified_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """One line for people: what the walk found, as the command prints it."""
+        if self.intact:
+            events = "event" if self.event_count == 1 else "events"
+            return f"Audit chain intact: {self.event_count} {events}, head #{self.event_count} sha256 {self.head_hash}"
+        return f"Audit chain BROKEN at #{self.first_bad_sequence}: {self.message}"

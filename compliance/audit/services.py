@@ -1,4 +1,4 @@
-"""Writes to the audit log: appending events and recording checkpoints."""
+"""Writes to the audit log: appending events, recording checkpoints and verifications."""
 
 from typing import Any
 
@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from compliance.audit.actors import describe_actor, describe_target
 from compliance.audit.canonical import chain_hash, event_fields, normalise_payload
-from compliance.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, ChainHead
+from compliance.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, ChainHead, ChainVerification
+from compliance.audit.verification import verify_chain
 
 
 def _locked_head() -> ChainHead:
@@ -74,3 +75,38 @@ def record_event(*, actor, action: str, target=None, data: dict[str, Any] | None
 def record_checkpoint(*, sequence: int, hash: str, reason: str) -> AuditCheckpoint:
     """Record a verified head so that cutting the chain's tail below it is detected."""
     return AuditCheckpoint.objects.create(sequence=sequence, hash=hash, reason=reason)
+
+
+def verify_and_record(*, actor, reason: str) -> ChainVerification:
+    """Walk the chain, store the outcome, checkpoint the verified head if intact, and audit it.
+
+    Deliberately not atomic as a whole: the walk reads the entire log, and on
+    SQLite a write transaction held for its duration would lock out every other
+    writer. The walk runs first; its results are then written in one short
+    transaction. The checkpoint records the head that was walked, not the head
+    at the time of writing, which later events may have moved on.
+    """
+    report = verify_chain()
+    with transaction.atomic():
+        verification = ChainVerification.objects.create(
+            intact=report.intact,
+            event_count=report.event_count,
+            head_hash=report.head_hash,
+            first_bad_sequence=report.first_bad_sequence,
+            message=report.problem,
+        )
+        if report.intact and report.head_sequence > 0:
+            record_checkpoint(sequence=report.head_sequence, hash=report.head_hash, reason=reason)
+        record_event(
+            actor=actor,
+            action="audit.chain_verified",
+            target=verification,
+            data={
+                "intact": report.intact,
+                "event_count": report.event_count,
+                "head_hash": report.head_hash,
+                "first_bad_sequence": report.first_bad_sequence,
+                "reason": reason,
+            },
+        )
+    return verification

@@ -25,12 +25,15 @@ def verify_chain(*, batch_size: int = BATCH_SIZE) -> ChainReport:
     a ``prev_hash`` that is not its predecessor's hash), an edited event (its hash
     does not recompute), or a tail cut below a checkpoint or below the chain head.
     """
+    # The head and the checkpoints are read before the walk: writers append while
+    # it runs, so a head read afterwards could be ahead of the events walked.
+    head = ChainHead.objects.filter(pk=1).first()
+    checkpoints = list(AuditCheckpoint.objects.order_by("sequence").values_list("sequence", "hash"))
     expected_sequence = 1
     prev_hash = GENESIS_HASH
     count = 0
     last_sequence = 0
-    hashes_at_checkpoints: dict[int, str] = {}
-    checkpoints = list(AuditCheckpoint.objects.order_by("sequence").values_list("sequence", "hash"))
+    hashes_at_checkpoints: dict[int, str] = {0: GENESIS_HASH}
     checkpoint_sequences = {sequence for sequence, _ in checkpoints}
 
     while True:
@@ -74,7 +77,6 @@ def verify_chain(*, batch_size: int = BATCH_SIZE) -> ChainReport:
                 sequence,
                 f"Event #{sequence} differs from the checkpoint recorded for it: the chain was rewritten.",
             )
-    head = ChainHead.objects.filter(pk=1).first()
     if head is not None and head.sequence > count:
         return _broken(
             count,
