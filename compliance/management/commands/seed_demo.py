@@ -1,0 +1,177 @@
+"""``manage.py seed_demo``: the demo organisation, loaded idempotently.
+
+The demo is a list of seed steps (``SEED_STEPS``); each creates what is missing
+and leaves what exists untouched, so a second run changes nothing and records
+no audit event. Later issues append their steps (datasets, subjects, ...).
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.accounts.models import User
+from compliance.accounts.roles import Role
+from compliance.accounts.services import create_user
+from compliance.audit.actors import SystemActor
+from compliance.audit.services import record_event
+
+# Public on purpose: `make run` prints it and the README lists it. Production
+# must pass its own (the command refuses otherwise).
+DEFAULT_DEMO_PASSWORD = "custos-demo-2026"
+SEED_ACTOR = SystemActor("seed_demo")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role | None
+    superuser: bool = False
+    # Auditor accounts always carry an access end date.
+    access_for_a_year: bool = False
+
+    @property
+    def role_label(self) -> str:
+        return "Administrator (superuser)" if self.superuser else self.role.label
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("dpo", Role.DPO),
+    DemoUser("manager", Role.COMPLIANCE_MANAGER),
+    DemoUser("auditor", Role.AUDITOR, access_for_a_year=True),
+    DemoUser("steward", Role.DATA_STEWARD),
+    DemoUser("engineer", Role.ML_ENGINEER),
+    DemoUser("employee", Role.EMPLOYEE),
+    DemoUser("admin", None, superuser=True),
+)
+
+
+def demo_password(explicit: str | None = None) -> str:
+    """Return the demo password: ``explicit``, else $DEMO_PASSWORD, else the public default."""
+    return explicit or os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+
+
+def one_year_after(day: date) -> date:
+    """Return the same calendar day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+@dataclass
+class StepResult:
+    """What one seed step did: how many things it created and kept, and notes to print."""
+
+    name: str
+    created: int = 0
+    kept: int = 0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeedContext:
+    password: str
+
+
+def _create_demo_user(spec: DemoUser, password: str) -> User:
+    user = create_user(
+        actor=SEED_ACTOR,
+        username=spec.username,
+        email=f"{spec.username}@demo.custos.example.org",
+        first_name="Demo",
+        last_name=spec.role_label,
+        roles=[spec.role.value] if spec.role else [],
+        access_expires_on=one_year_after(timezone.localdate()) if spec.access_for_a_year else None,
+        password=password,
+    )
+    if spec.superuser:
+        # No accounts service grants superuser rights (createsuperuser's job);
+        # the demo administrator gets them here, audited like any grant.
+        User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+        record_event(actor=SEED_ACTOR, action="user.superuser_granted", target=user, data={"source": "seed_demo"})
+    return user
+
+
+@transaction.atomic
+def seed_users(context: SeedContext) -> StepResult:
+    """Create the demo users that do not exist yet; leave existing ones untouched."""
+    wanted_roles = {spec.role.value for spec in DEMO_USERS if spec.role}
+    missing_roles = wanted_roles - set(Group.objects.values_list("name", flat=True))
+    if missing_roles:
+        raise CommandError(
+            "The role groups " + ", ".join(sorted(missing_roles)) + " are missing: run `manage.py migrate` first."
+        )
+    result = StepResult("users")
+    other_password = []
+    for spec in DEMO_USERS:
+        existing = User.objects.filter(username=spec.username).only("password").first()
+        if existing is None:
+            _create_demo_user(spec, context.password)
+            result.created += 1
+            continue
+        result.kept += 1
+        # hashers.check_password, not User.check_password: the latter may re-hash
+        # and save, and a second seed must change nothing.
+        if not check_password(context.password, existing.password):
+            other_password.append(spec.username)
+    if other_password:
+        result.notes = (
+            f"{', '.join(other_password)} already existed with another password and were left unchanged:"
+            " they keep the password they were first seeded with.",
+        )
+    return result
+
+
+SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
+    ("users", seed_users),
+]
+
+
+def logins_table(password: str) -> str:
+    """Return the demo sign-in table printed by seed_demo and run_stack."""
+    width = max(len(spec.username) for spec in DEMO_USERS)
+    lines = [f"Demo logins (password for all: {password}):"]
+    lines += [f"  {spec.username:<{width}}  {spec.role_label}" for spec in DEMO_USERS]
+    lines.append("Every role but Employee sets up an authenticator app (TOTP) at first sign-in.")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Create the demo users (one per role, and an administrator); safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help=f"Password for every demo user (default: $DEMO_PASSWORD, else {DEFAULT_DEMO_PASSWORD!r}).",
+        )
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION and not options["password"]:
+            raise CommandError("In production seed_demo needs --password: the default demo password is public.")
+        password = demo_password(options["password"])
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise CommandError("The demo password is too weak: " + " ".join(error.messages)) from error
+
+        context = SeedContext(password=password)
+        for name, step in SEED_STEPS:
+            result = step(context)
+            if result.created:
+                self.stdout.write(f"{name}: created {result.created}, kept {result.kept}.")
+            else:
+                self.stdout.write(f"{name}: nothing to do ({result.kept} already there).")
+            for note in result.notes:
+                self.stdout.write(self.style.WARNING(f"  {note}"))
+        self.stdout.write("")
+        self.stdout.write(logins_table(password))
