@@ -185,7 +185,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)  # a year; the floor is six months
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # On by default so `check --deploy` passes unsilenced (security.W021). The
+    # header alone submits nothing: joining the browsers' preload list is a separate
+    # request, but once there, dropping HTTPS for any subdomain takes months to undo.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # Everything the pages need is served from here: no inline script or style, no CDN.
 CONTENT_SECURITY_POLICY = {
@@ -228,6 +231,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # Development serves from the finders and leaves STATIC_ROOT empty, but WhiteNoise
+    # warns at every start when the directory is missing.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # --- Mail ---------------------------------------------------------------------
@@ -249,9 +256,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
-# A message not acknowledged within this many seconds is redelivered; it must
-# exceed every task's hard time limit or a slow task would run twice at once.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# On Redis (and SQS) a message not acknowledged within this many seconds is
+# redelivered; it must exceed every task's hard time limit or a slow task would run
+# twice at once. kombu's SQLAlchemy transport has no such timeout (a lost worker's
+# messages go back to the queue when it stops) and hands unknown transport options
+# to SQLAlchemy's create_engine, which rejects them: it gets none.
+BROKER_VISIBILITY_TIMEOUT_SECONDS = 3600
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {} if CELERY_BROKER_URL.startswith("sqla+") else {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT_SECONDS}
+)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
