@@ -46,6 +46,11 @@ class EncryptedAttribute(DeferredAttribute):
             instance.__dict__[self.field.attname] = value
         return value
 
+    def __set__(self, instance, value):
+        # A data descriptor, so reads always pass through __get__ even when the
+        # token already sits in the instance's __dict__.
+        instance.__dict__[self.field.attname] = value
+
 
 class EncryptedMixin:
     """Shared behaviour; concrete fields define ``encode`` and ``decode``."""

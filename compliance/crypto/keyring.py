@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 TOKEN_SEPARATOR = "$"
 NONCE_BYTES = 12
+URLSAFE_BASE64 = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
 class DecryptionError(Exception):
@@ -36,10 +38,9 @@ class Key:
 
     @classmethod
     def from_setting(cls, encoded: str) -> "Key":
-        try:
-            secret = base64.urlsafe_b64decode(encoded.encode("ascii") + b"=" * (-len(encoded) % 4))
-        except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
-            raise ImproperlyConfigured("A FIELD_ENCRYPTION_KEYS entry is not URL-safe base64.") from exc
+        if not URLSAFE_BASE64.fullmatch(encoded):
+            raise ImproperlyConfigured("A FIELD_ENCRYPTION_KEYS entry is not URL-safe base64.")
+        secret = base64.urlsafe_b64decode(encoded.encode("ascii") + b"=" * (-len(encoded) % 4))
         if len(secret) != 32:
             raise ImproperlyConfigured(
                 f"A FIELD_ENCRYPTION_KEYS entry decodes to {len(secret)} bytes; AES-256 needs 32."
