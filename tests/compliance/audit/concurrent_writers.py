@@ -17,12 +17,19 @@ from compliance.audit.services import record_event
 from compliance.audit.verification import verify_chain
 
 ACTION = "test.concurrent"
+# Walking hashes in Python holds the GIL; pausing between walks leaves the writers room.
+PAUSE_BETWEEN_WALKS = 0.05
 
 
-def write_concurrently(*, writers: int, events_each: int) -> list[str]:
-    """Run ``writers`` threads that each append ``events_each`` events; return the errors they met."""
+def write_concurrently(*, writers: int, events_each: int, verify_meanwhile: bool = False) -> list[str]:
+    """Run ``writers`` threads that each append ``events_each`` events; return the errors they met.
+
+    With ``verify_meanwhile`` one more thread walks the chain again and again while
+    they write: every walk must find it intact, or its problem is an error too.
+    """
     errors: list[str] = []
-    start = threading.Barrier(writers)
+    start = threading.Barrier(writers + verify_meanwhile)
+    writing_done = threading.Event()
 
     def write(number: int) -> None:
         try:
@@ -35,11 +42,27 @@ def write_concurrently(*, writers: int, events_each: int) -> list[str]:
         finally:
             connections.close_all()
 
+    def verify() -> None:
+        try:
+            start.wait()
+            while not writing_done.wait(PAUSE_BETWEEN_WALKS):
+                report = verify_chain()
+                if not report.intact:
+                    errors.append(f"verifier: {report.problem}")
+        except Exception as error:  # noqa: BLE001
+            errors.append(f"verifier: {error!r}")
+        finally:
+            connections.close_all()
+
     threads = [threading.Thread(target=write, args=(number,)) for number in range(writers)]
-    for thread in threads:
+    verifier = threading.Thread(target=verify) if verify_meanwhile else None
+    for thread in [*threads, *([verifier] if verifier else [])]:
         thread.start()
     for thread in threads:
         thread.join()
+    writing_done.set()
+    if verifier:
+        verifier.join()
     return errors
 
 
@@ -63,5 +86,6 @@ def outcome(errors: list[str]) -> dict:
 
 
 def main(writers: int = 8, events_each: int = 500) -> None:
-    """Entry point for ``manage.py shell -c``: write, then print the outcome as JSON."""
-    print(json.dumps(outcome(write_concurrently(writers=writers, events_each=events_each))))
+    """Entry point for ``manage.py shell -c``: write (verifying meanwhile), then print the outcome as JSON."""
+    errors = write_concurrently(writers=writers, events_each=events_each, verify_meanwhile=True)
+    print(json.dumps(outcome(errors)))

@@ -1,4 +1,4 @@
-"""Concurrent writers never fork the chain: 8 writers × 500 events, then a clean walk."""
+"""Concurrent writers never fork the chain: 8 writers × 500 events, walked meanwhile and after."""
 
 import json
 import os
@@ -30,7 +30,7 @@ def _assert_linear(result: dict) -> None:
 def test_concurrent_writers_on_postgresql_keep_one_chain():
     only_on_postgresql()
 
-    errors = write_concurrently(writers=WRITERS, events_each=EVENTS_EACH)
+    errors = write_concurrently(writers=WRITERS, events_each=EVENTS_EACH, verify_meanwhile=True)
 
     _assert_linear(outcome(errors))
 
