@@ -1,16 +1,19 @@
 """The audit-log page's filter form (a GET form: it only narrows what is shown)."""
 
 from dataclasses import fields
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
 
 from compliance.audit.selectors import EventFilters
 
-_CURSOR_ERRORS = {
-    "invalid": "This page link is broken: its position must be an event's sequence number. Start again from the newest events.",
-    "min_value": "This page link is broken: its position must be an event's sequence number. Start again from the newest events.",
-}
+# Sequence numbers are 64-bit in the database; a larger cursor would fail there.
+LARGEST_SEQUENCE = 2**63 - 1
+_BROKEN_CURSOR = (
+    "This page link is broken: its position must be an event's sequence number. Start again from the newest events."
+)
+_CURSOR_ERRORS = {"invalid": _BROKEN_CURSOR, "min_value": _BROKEN_CURSOR, "max_value": _BROKEN_CURSOR}
 
 
 class EventFilterForm(forms.Form):
@@ -53,12 +56,19 @@ class EventFilterForm(forms.Form):
         error_messages={"invalid": "Enter the last day as a date, for example 2026-01-31."},
     )
     # Page cursors travel in the links, not in the form a person fills in.
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput, error_messages=_CURSOR_ERRORS)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput, error_messages=_CURSOR_ERRORS)
+    before = forms.IntegerField(
+        required=False, min_value=1, max_value=LARGEST_SEQUENCE, widget=forms.HiddenInput, error_messages=_CURSOR_ERRORS
+    )
+    after = forms.IntegerField(
+        required=False, min_value=0, max_value=LARGEST_SEQUENCE, widget=forms.HiddenInput, error_messages=_CURSOR_ERRORS
+    )
 
     def clean(self):
         cleaned = super().clean()
         period_from, period_to = cleaned.get("period_from"), cleaned.get("period_to")
+        if period_to == date.max:
+            # The period runs to the end of its last day, which date.max has no day after.
+            cleaned["period_to"] = None
         if period_from and period_to and period_from > period_to:
             self.add_error("period_to", "The last day is before the first day: swap them or widen the period.")
         if cleaned.get("before") is not None and cleaned.get("after") is not None:

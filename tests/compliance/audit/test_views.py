@@ -77,13 +77,13 @@ def test_action_filter_matches_the_start_of_the_name(auditor):
 
 
 def test_target_filter_needs_type_and_id_to_match_exactly(auditor):
-    kept = record_event(actor=None, action="test.target", target=("datasets.dataset", 7))
-    other_id = record_event(actor=None, action="test.target", target=("datasets.dataset", 70))
-    other_type = record_event(actor=None, action="test.target", target=("datasets.mlmodel", 7))
+    kept = record_event(actor=None, action="test.target", target=("datasets.dataset", "ds-7"))
+    other_id = record_event(actor=None, action="test.target", target=("datasets.dataset", "ds-70"))
+    other_type = record_event(actor=None, action="test.target", target=("datasets.mlmodel", "ds-7"))
 
-    assert _shown(auditor.get(LIST_URL, {"target_type": "datasets.dataset", "target_id": "7"})) == [kept.sequence]
+    assert _shown(auditor.get(LIST_URL, {"target_type": "datasets.dataset", "target_id": "ds-7"})) == [kept.sequence]
     assert _shown(auditor.get(LIST_URL, {"target_type": "datasets.dataset"})) == [other_id.sequence, kept.sequence]
-    assert _shown(auditor.get(LIST_URL, {"target_id": "7"})) == [other_type.sequence, kept.sequence]
+    assert _shown(auditor.get(LIST_URL, {"target_id": "ds-7"})) == [other_type.sequence, kept.sequence]
 
 
 def test_period_is_whole_days_in_the_organisation_time_zone(auditor):
@@ -121,18 +121,32 @@ def test_a_period_that_ends_before_it_starts_is_explained(auditor):
             "Start again from the newest events.",
         ),
         (
+            {"after": str(2**64)},
+            "This page link is broken: its position must be an event&#x27;s sequence number. "
+            "Start again from the newest events.",
+        ),
+        (
             {"before": "5", "after": "2"},
             "This page link is broken: it asks for events both before and after a point. "
             "Start again from the newest events.",
         ),
     ],
-    ids=["bad-from", "bad-to", "bad-cursor", "two-cursors"],
+    ids=["bad-from", "bad-to", "bad-cursor", "huge-cursor", "two-cursors"],
 )
 def test_bad_input_is_explained_not_a_server_error(auditor, query, message):
     response = auditor.get(LIST_URL, query)
 
     assert response.status_code == 200
     assert message in response.content.decode()
+
+
+def test_the_last_possible_day_ends_no_period(auditor):
+    event = record_event(actor=None, action="test.far_future")
+
+    response = auditor.get(LIST_URL, {"action": "test.far_future", "period_from": "0001-01-01", "period_to": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert _shown(response) == [event.sequence]
 
 
 def test_keyset_pages_go_older_and_newer_and_keep_the_filters(auditor):
