@@ -1,8 +1,10 @@
 """Reads about accounts, scoped to what the asking user may see."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from compliance.accounts.models import BackupCode, TOTPDevice, UserSession
 
@@ -13,20 +15,47 @@ def has_confirmed_totp(*, user) -> bool:
 
 
 def unused_backup_code_count(*, user) -> int:
+    """Return how many of ``user``'s backup codes are still unused."""
     return BackupCode.objects.filter(device__user=user, used_at__isnull=True).count()
 
 
 def active_sessions_for_user(*, user) -> QuerySet[UserSession]:
-    """Return ``user``'s own signed-in sessions, newest activity first."""
-    return UserSession.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at")
+    """Return ``user``'s own signed-in sessions, newest activity first.
+
+    Sessions past the idle or absolute limit are left out even before a request
+    marks them ended: their cookie no longer signs anyone in.
+    """
+    now = timezone.now()
+    return UserSession.objects.filter(
+        user=user,
+        ended_at__isnull=True,
+        last_seen_at__gte=now - settings.SESSION_IDLE_TIMEOUT,
+        created_at__gte=now - settings.SESSION_ABSOLUTE_TIMEOUT,
+    ).order_by("-last_seen_at")
+
+
+def own_session(*, user, pk) -> UserSession:
+    """Return one of ``user``'s active sessions; Http404 if missing, ended or someone else's."""
+    try:
+        return UserSession.objects.get(user=user, ended_at__isnull=True, pk=pk)
+    except (UserSession.DoesNotExist, ValueError):
+        raise Http404("No such session.") from None
 
 
 def users_for_admin(*, user, search: str = "") -> QuerySet:
-    """Return the accounts an administrator manages (none for anyone else)."""
+    """Return the accounts an administrator manages (none for anyone else).
+
+    Each row carries ``has_confirmed_totp``; roles come from ``groups.all``,
+    prefetched, so a page of any length costs a fixed number of queries.
+    """
     User = get_user_model()
     if not user.has_perm("accounts.manage_users"):
         return User.objects.none()
-    queryset = User.objects.prefetch_related("groups").order_by("username")
+    queryset = (
+        User.objects.prefetch_related("groups")
+        .annotate(has_confirmed_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
+        .order_by("username")
+    )
     if search:
         queryset = queryset.filter(username__icontains=search)
     return queryset

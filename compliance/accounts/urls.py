@@ -9,4 +9,13 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
     path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("mfa/backup-codes/", views.backup_codes, name="backup_codes"),
+    path("mfa/backup-codes/regenerate/", views.backup_codes_regenerate, name="backup_codes_regenerate"),
+    path("security/", views.security, name="security"),
+    path("security/sessions/<int:pk>/end/", views.session_end, name="session_end"),
+    path("security/sessions/end-others/", views.sessions_end_others, name="sessions_end_others"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<int:pk>/reset-mfa/", views.user_mfa_reset, name="user_mfa_reset"),
 ]
