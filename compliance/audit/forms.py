@@ -6,10 +6,8 @@ from urllib.parse import urlencode
 
 from django import forms
 
-from compliance.audit.selectors import EventFilters
+from compliance.audit.selectors import LARGEST_SEQUENCE, EventFilters
 
-# Sequence numbers are 64-bit in the database; a larger cursor would fail there.
-LARGEST_SEQUENCE = 2**63 - 1
 _BROKEN_CURSOR = (
     "This page link is broken: its position must be an event's sequence number. Start again from the newest events."
 )

@@ -12,6 +12,8 @@ from compliance.audit.canonical import hash_of_event
 from compliance.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, ChainHead, ChainVerification
 
 PAGE_SIZE = 50
+# Sequence numbers are 64-bit in the database; asking for a larger one fails there.
+LARGEST_SEQUENCE = 2**63 - 1
 VIEW_PERMISSION = "audit.view_auditevent"
 
 
@@ -131,6 +133,8 @@ def event_detail_for_user(*, user, sequence: int) -> EventDetail:
     """Return event ``sequence`` with its integrity checks; Http404 if there is no such event."""
     _require_view(user)
     try:
+        if sequence > LARGEST_SEQUENCE:
+            raise AuditEvent.DoesNotExist
         event = AuditEvent.objects.get(sequence=sequence)
     except AuditEvent.DoesNotExist:
         raise Http404(f"There is no audit event #{sequence}.") from None

@@ -318,3 +318,7 @@ def test_long_payloads_are_cut_in_the_table_and_whole_on_hover(auditor):
     whole = '{&quot;note&quot;:&quot;' + "x" * 200 + '&quot;}'
     assert f'<code title="{whole}">' in content
     assert '{&quot;note&quot;:&quot;' + "x" * 70 + "…</code>" in content
+
+
+def test_a_sequence_number_too_large_for_the_database_is_404(auditor):
+    assert auditor.get(reverse("audit:event_detail", args=[2**64])).status_code == 404
