@@ -49,7 +49,11 @@ class SessionLifetimeMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 login = reverse(settings.LOGIN_URL)
-                return redirect(f"{login}?{urlencode({'expired': reason, 'next': request.get_full_path()})}")
+                query = {"expired": reason}
+                # Only a page can be returned to: not a form post, not the sign-in page itself.
+                if request.method == "GET" and request.path != login:
+                    query["next"] = request.get_full_path()
+                return redirect(f"{login}?{urlencode(query)}")
             self._touch(request)
         return self.get_response(request)
 
