@@ -1,5 +1,7 @@
 """Helpers for the accounts tests: signing in through the real login form, frozen time."""
 
+import re
+
 import pytest
 import time_machine
 from django.test import Client
@@ -17,6 +19,12 @@ def sign_in(client: Client, user, password: str = DEFAULT_PASSWORD, **extra):
 def events(action: str) -> list[AuditEvent]:
     """Return the audit events with ``action``, oldest first."""
     return list(AuditEvent.objects.filter(action=action).order_by("sequence"))
+
+
+def shown_backup_codes(response) -> list[str]:
+    """Return the backup codes a page shows in its #backup-codes list."""
+    block = re.search(r'id="backup-codes">(.*?)</ul>', response.content.decode(), re.S).group(1)
+    return re.findall(r"<li>([a-z0-9-]+)</li>", block)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from compliance.accounts import otp
 from compliance.accounts.models import BackupCode, BackupCodeDevice, TOTPDevice
 from compliance.accounts.roles import Role
 from compliance.audit.models import AuditEvent
-from tests.compliance.accounts.conftest import events, sign_in
+from tests.compliance.accounts.conftest import events, shown_backup_codes, sign_in
 from tests.conftest import enrol_totp
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +33,6 @@ def shown_secret(response) -> str:
     match = re.search(r'id="totp-secret">([A-Z2-7]+)<', response.content.decode())
     assert match, "the enrolment page shows the secret"
     return match.group(1)
-
-
-def shown_backup_codes(response) -> list[str]:
-    block = re.search(r'id="backup-codes">(.*?)</ul>', response.content.decode(), re.S).group(1)
-    return re.findall(r"<li>([a-z0-9-]+)</li>", block)
 
 
 def hex_seed(secret: str) -> str:
