@@ -1,5 +1,6 @@
 """Signing in and out, MFA enrolment and verification, account security, user management."""
 
+import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-import django_otp
 
 from compliance.accounts import otp, selectors, services
 from compliance.accounts.forms import LoginForm, TokenForm, UserCreateForm, UserSearchForm, UserUpdateForm
@@ -31,25 +31,26 @@ INVALID_CODE = "That code is not valid."
 manage_users_required = permission_required("accounts.manage_users", raise_exception=True)
 
 
-def _safe_next(request, default: str = "home") -> str:
-    """Return the ``next`` URL of the request if it stays on this site, else ``default``."""
+def _next_param(request) -> str | None:
+    """Return the request's ``next`` (form field or query) if it stays on this site."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse(default)
+    return None
+
+
+def _safe_next(request, default: str = "home") -> str:
+    """Return the safe ``next`` URL of the request, else ``default``'s URL."""
+    return _next_param(request) or reverse(default)
 
 
 def _with_next(url_name: str, request) -> str:
     """Return ``url_name``'s URL carrying the request's safe ``next`` along."""
-    next_url = request.POST.get("next") or request.GET.get("next")
+    next_url = _next_param(request)
     url = reverse(url_name)
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        url = f"{url}?{urlencode({'next': next_url})}"
-    return url
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
 # --- Signing in and out ------------------------------------------------------------
