@@ -49,7 +49,7 @@ lock:
 	$(LOCK_VENV)/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > $(LOCK_VENV)/requirements.in
 	$(LOCK_VENV)/bin/pip install --disable-pip-version-check --quiet -r $(LOCK_VENV)/requirements.in
 	{ echo "# Pinned versions of everything pyproject.toml asks for (runtime and dev). Regenerate with: make lock"; \
-	  $(LOCK_VENV)/bin/pip freeze --disable-pip-version-check | LC_ALL=C sort -f; } > requirements.lock.new
+	  $(LOCK_VENV)/bin/pip freeze --disable-pip-version-check | LC_ALL=C sort -f -t= -k1,1; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 	rm -rf $(LOCK_VENV)
 

@@ -80,13 +80,20 @@ def test_a_second_run_changes_nothing_and_records_no_event():
     assert "users: nothing to do (7 already there)." in output
 
 
-def test_the_password_comes_from_the_option_then_the_environment(monkeypatch):
+def test_the_password_comes_from_the_environment_without_the_option(monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "from-the-environment-42")
-    seed()
-    assert User.objects.get(username="dpo").check_password("from-the-environment-42")
 
-    User.objects.get(username="dpo").delete()
+    output = seed()
+
+    assert User.objects.get(username="dpo").check_password("from-the-environment-42")
+    assert "Demo logins (password for all: from-the-environment-42):" in output
+
+
+def test_the_option_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "from-the-environment-42")
+
     seed("--password", "from-the-option-4242")
+
     assert User.objects.get(username="dpo").check_password("from-the-option-4242")
 
 
