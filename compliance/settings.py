@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "compliance.accounts",
     "compliance.audit",
     "compliance.crypto",
+    "datasets",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,12 @@ CONTENT_SECURITY_POLICY = {
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty: set at least one key (manage.py generate_encryption_key).")
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="") or None
+
+# --- Registry -----------------------------------------------------------------
+# Filesystem and SQLite storage locations must lie under one of these directories
+# (symlinks and ".." resolved), so a registered location cannot point Custos's
+# connectors at arbitrary files on the host.
+CONNECTOR_FILESYSTEM_ROOTS = env.list("CONNECTOR_FILESYSTEM_ROOTS", default=[str(VAR_DIR / "stores")])
 
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-gb"

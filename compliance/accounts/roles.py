@@ -29,18 +29,30 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "audit.verify_chain",
         "accounts.view_user",
+        # Registry: every dataset (to edit and grant), every model (to read), budget overrides.
+        "datasets.view_dataset",
+        "datasets.add_dataset",
+        "datasets.change_dataset",
+        "datasets.manage_dataset_access",
+        "datasets.view_mlmodel",
+        "datasets.add_privacybudgetoverride",
     ],
     Role.COMPLIANCE_MANAGER: [
         "audit.view_auditevent",
         "audit.verify_chain",
         "accounts.view_user",
+        "datasets.view_dataset",
+        "datasets.view_mlmodel",
     ],
     Role.AUDITOR: [
         "audit.view_auditevent",
         "audit.verify_chain",
+        "datasets.view_dataset",
+        "datasets.view_mlmodel",
     ],
-    Role.DATA_STEWARD: [],
-    Role.ML_ENGINEER: [],
+    # Stewards and engineers see only what is granted to them (object permissions).
+    Role.DATA_STEWARD: ["datasets.add_dataset"],
+    Role.ML_ENGINEER: ["datasets.add_mlmodel"],
     Role.EMPLOYEE: [],
 }
 
