@@ -50,3 +50,13 @@ def audit_locked_out(sender, request, username, ip_address, **kwargs):
         target=known,
         data={"username": username if known else None, "network": sessions.truncate_ip(ip_address)},
     )
+
+
+def sync_roles_after_migrate(sender, apps=None, **kwargs):
+    """Reload the role groups with their permissions after migrate or flush."""
+    from django.apps import apps as global_apps
+
+    from compliance.accounts.roles import sync_role_permissions
+
+    # migrate passes its final project state; flush passes no registry at all.
+    sync_role_permissions(apps or global_apps)

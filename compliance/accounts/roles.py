@@ -60,15 +60,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 def sync_role_permissions(apps, schema_editor=None) -> None:
     """Create the role groups and set each one's permissions to exactly ROLE_PERMISSIONS.
 
-    Usable from a data migration (``apps`` is the historical registry): model
-    permissions are created first, since Django only makes them after migrate.
+    Usable from a data migration (``apps`` is the historical registry) and after
+    migrate or flush (the global registry): model permissions are created first,
+    since Django only makes them at the end of migrate.
     """
+    from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        if apps is global_apps:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        else:
+            # A migration's app stubs have no models module, which create_permissions
+            # takes to mean "no models": lend it one for the call.
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, names in ROLE_PERMISSIONS.items():

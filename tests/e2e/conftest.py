@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 
-from compliance.accounts.roles import sync_role_permissions
 from tests.services import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,27 +39,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
   console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
 });
 """
-
-
-class _ExistingPermissions:
-    """An app registry for ``sync_role_permissions`` that skips creating permissions.
-
-    After a flush Django's post_migrate signal has already recreated them; only the
-    role groups, which a data migration loads, are gone.
-    """
-
-    get_model = staticmethod(django_apps.get_model)
-
-    def get_app_configs(self):
-        return []
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(transactional_db):
-    # A transactional test ends with a flush, which empties the role groups for the
-    # next one (serialized_rollback clashes with the content types post_migrate
-    # recreates). Load them again, exactly as the migration does.
-    sync_role_permissions(_ExistingPermissions())
 
 
 @dataclass
