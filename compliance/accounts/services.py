@@ -329,3 +329,20 @@ def reset_mfa(*, actor, user: User) -> None:
             "sessions_ended": len(ended),
         },
     )
+
+
+@transaction.atomic
+def change_password(*, user: User, new_password: str, current_session_key: str | None) -> int:
+    """Set the user's own new password and end their other sessions; return how many ended.
+
+    The password has already passed the form's checks (current password, Django's
+    validators). Other browsers are signed out because a password change is what a
+    person does when they fear someone else has it.
+    """
+    user = _locked_user(user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    others = UserSession.objects.filter(user=user, ended_at__isnull=True).exclude(session_key=current_session_key)
+    ended = _end_sessions(others)
+    record_event(actor=user, action="auth.password_changed", target=user, data={"sessions_ended": len(ended)})
+    return len(ended)

@@ -57,3 +57,9 @@ def end_session_on_server(session_key: str) -> None:
 def touch(*, session_key: str | None) -> None:
     if session_key:
         UserSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(last_seen_at=timezone.now())
+
+
+def follow_cycled_key(*, old_key: str | None, new_key: str | None) -> None:
+    """Keep tracking a session whose key Django cycled (for example after a password change)."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)

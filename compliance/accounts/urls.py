@@ -12,6 +12,7 @@ urlpatterns = [
     path("mfa/backup-codes/", views.backup_codes, name="backup_codes"),
     path("mfa/backup-codes/regenerate/", views.backup_codes_regenerate, name="backup_codes_regenerate"),
     path("security/", views.security, name="security"),
+    path("security/password/", views.password_change, name="password_change"),
     path("security/sessions/<int:pk>/end/", views.session_end, name="session_end"),
     path("security/sessions/end-others/", views.sessions_end_others, name="sessions_end_others"),
     path("users/", views.user_list, name="user_list"),

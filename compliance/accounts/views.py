@@ -4,7 +4,9 @@ import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from compliance.accounts import otp, selectors, services
+from compliance.accounts import otp, selectors, services, sessions
 from compliance.accounts.forms import LoginForm, TokenForm, UserCreateForm, UserSearchForm, UserUpdateForm
 from compliance.accounts.middleware import mfa_not_required
 
@@ -201,6 +203,27 @@ def security(request):
             "current_session_key": request.session.session_key,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """Change one's own password (the current one is asked for); other sessions end."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ended = services.change_password(
+            user=request.user,
+            new_password=form.cleaned_data["new_password1"],
+            current_session_key=request.session.session_key,
+        )
+        # Keep this browser signed in: the session hash follows the new password,
+        # and Django gives the session a new key, which the sessions list follows.
+        old_key = request.session.session_key
+        request.user.refresh_from_db(fields=["password"])
+        update_session_auth_hash(request, request.user)
+        sessions.follow_cycled_key(old_key=old_key, new_key=request.session.session_key)
+        messages.success(request, f"Your password is changed. {ended} other session(s) were signed out.")
+        return redirect("accounts:security")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @require_POST

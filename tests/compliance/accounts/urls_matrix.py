@@ -33,6 +33,7 @@ CASES = [
     UrlCase("accounts:backup_codes", mfa_exempt=True, status=302),
     UrlCase("accounts:backup_codes_regenerate", method="post", status=302),
     UrlCase("accounts:security", allowed=EVERYONE),
+    UrlCase("accounts:password_change", allowed=EVERYONE),
     UrlCase("accounts:session_end", method="post", status=302, setup=own_other_session),
     UrlCase("accounts:sessions_end_others", method="post", status=302),
     UrlCase("accounts:user_list", allowed=MANAGERS, denied=(403,)),
