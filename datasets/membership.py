@@ -1,0 +1,138 @@
+"""Bloom filters over subjects' blind indexes: "was subject S in version V?" without the data.
+
+Sizing follows the standard formulas for ``n`` items at false-positive rate
+``p``: ``m = -n ln p / (ln 2)^2`` bits and ``k = (m / n) ln 2`` hash functions.
+The ``k`` positions come from double hashing (Kirsch and Mitzenmacher):
+``g_i = h1 + i * h2 mod m``, with ``h1`` and ``h2`` the two 64-bit halves of the
+subject's 128-bit blind index, which is already a keyed pseudo-random function
+of the identifier. So the filter holds nothing an attacker without the key can
+test identifiers against.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from compliance.crypto.blind_index import NormalisationError, blind_index_under
+from compliance.crypto.keyring import get_keyring
+
+DEFAULT_FALSE_POSITIVE_RATE = 0.001
+# Listing every bad line of a million-line upload helps nobody.
+MAX_REPORTED_BAD_KEYS = 5
+
+
+def optimal_parameters(expected_items: int, false_positive_rate: float) -> tuple[int, int]:
+    """Return (m bits, k hash functions) for ``expected_items`` at ``false_positive_rate``."""
+    if expected_items < 1:
+        raise ValueError("A Bloom filter needs at least one item.")
+    if not 0 < false_positive_rate < 0.5:
+        raise ValueError("The false-positive rate must lie strictly between 0 and 0.5.")
+    size_bits = math.ceil(-expected_items * math.log(false_positive_rate) / (math.log(2) ** 2))
+    size_bits = max(size_bits, 8)
+    hash_count = max(1, round(size_bits / expected_items * math.log(2)))
+    return size_bits, hash_count
+
+
+def _halves(index_hex: str) -> tuple[int, int]:
+    raw = bytes.fromhex(index_hex)
+    # An odd step visits every residue when m is a power of two and never collapses to one position.
+    return int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:16], "big") | 1
+
+
+class BloomFilter:
+    """A bit array of ``size_bits`` bits probed at ``hash_count`` positions per item."""
+
+    def __init__(self, size_bits: int, hash_count: int, bits: bytes | bytearray | None = None):
+        self.size_bits = size_bits
+        self.hash_count = hash_count
+        length = (size_bits + 7) // 8
+        self.bits = bytearray(bits) if bits is not None else bytearray(length)
+        if len(self.bits) != length:
+            raise ValueError(f"A filter of {size_bits} bits needs {length} bytes, not {len(self.bits)}.")
+
+    def positions(self, index_hex: str) -> list[int]:
+        """Return the bit positions of a blind index."""
+        first, step = _halves(index_hex)
+        return [(first + i * step) % self.size_bits for i in range(self.hash_count)]
+
+    def add_index(self, index_hex: str) -> None:
+        for position in self.positions(index_hex):
+            self.bits[position >> 3] |= 1 << (position & 7)
+
+    def has_index(self, index_hex: str) -> bool:
+        return all(self.bits[position >> 3] & (1 << (position & 7)) for position in self.positions(index_hex))
+
+    def might_contain(self, value: str, *, kind: str, key_id: str) -> bool:
+        """Return whether ``value`` (an identifier of ``kind``) may have been added.
+
+        A value that cannot be normalised for ``kind`` cannot have been added, so
+        the answer is no.
+        """
+        try:
+            index = blind_index_under(value, kind, key_id)
+        except NormalisationError:
+            return False
+        return self.has_index(index)
+
+
+@dataclass(frozen=True)
+class BuiltFilter:
+    """A filled filter and what it was built from, ready to store."""
+
+    bloom: BloomFilter
+    subject_key: str
+    expected_items: int
+    false_positive_rate: float
+    key_id: str
+
+
+def build_filter(
+    subject_keys: Iterable[str], *, subject_key: str, false_positive_rate: float = DEFAULT_FALSE_POSITIVE_RATE
+) -> BuiltFilter:
+    """Return a filter holding ``subject_keys`` (identifiers of kind ``subject_key``) under the active key.
+
+    Duplicates count once. Raises ValidationError naming the first lines that
+    are not identifiers of that kind (line numbers from 1), or when there are
+    none at all.
+    """
+    if not 0 < false_positive_rate < 0.5:
+        raise ValidationError(
+            "The false-positive rate must lie strictly between 0 and 0.5, for example 0.001.",
+            code="false_positive_rate",
+        )
+    key_id = get_keyring().active.key_id
+    indexes: set[str] = set()
+    bad: list[str] = []
+    bad_count = 0
+    for line, raw in enumerate(subject_keys, start=1):
+        value = str(raw)
+        if not value.strip():
+            continue
+        try:
+            indexes.add(blind_index_under(value, subject_key, key_id))
+        except NormalisationError as error:
+            bad_count += 1
+            if len(bad) < MAX_REPORTED_BAD_KEYS:
+                bad.append(f"Line {line}: {error}")
+    if bad_count:
+        counted = "1 subject key is" if bad_count == 1 else f"{bad_count} subject keys are"
+        more = f" And {bad_count - len(bad)} more." if bad_count > len(bad) else ""
+        raise ValidationError(
+            f"{counted} not valid. " + " ".join(bad) + more,
+            code="subject_keys",
+        )
+    if not indexes:
+        raise ValidationError("The list of subject keys is empty.", code="subject_keys")
+    size_bits, hash_count = optimal_parameters(len(indexes), false_positive_rate)
+    bloom = BloomFilter(size_bits, hash_count)
+    for index in indexes:
+        bloom.add_index(index)
+    return BuiltFilter(
+        bloom=bloom,
+        subject_key=subject_key,
+        expected_items=len(indexes),
+        false_positive_rate=false_positive_rate,
+        key_id=key_id,
+    )

@@ -1,0 +1,62 @@
+"""Bloom filters over blind indexes: sizing, no false negatives, a measured false-positive rate near the target."""
+
+import math
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from compliance.crypto.blind_index import blind_index_under
+from compliance.crypto.keyring import get_keyring
+from datasets.membership import BloomFilter, build_filter, optimal_parameters
+
+
+def test_sizing_follows_the_standard_formulas():
+    size_bits, hash_count = optimal_parameters(10_000, 0.01)
+    assert size_bits == math.ceil(-10_000 * math.log(0.01) / math.log(2) ** 2) == 95_851
+    assert hash_count == round(size_bits / 10_000 * math.log(2)) == 7
+    assert optimal_parameters(1, 0.001) == (15, 10)
+
+
+def test_ten_thousand_subjects_give_no_false_negatives_and_about_the_target_false_positive_rate():
+    members = [f"customer-{number}" for number in range(10_000)]
+    built = build_filter(members, subject_key="external_id", false_positive_rate=0.01)
+    key_id = built.key_id
+
+    assert all(built.bloom.might_contain(member, kind="external_id", key_id=key_id) for member in members)
+    trials = 20_000
+    false_positives = sum(
+        built.bloom.might_contain(f"stranger-{number}", kind="external_id", key_id=key_id) for number in range(trials)
+    )
+    # Expected 200 (1%) with a standard deviation near 14: these bounds are more than 5 deviations wide.
+    assert 0.006 <= false_positives / trials <= 0.014
+
+
+def test_the_filter_is_probed_at_the_blind_index_of_the_normalised_identifier():
+    key_id = get_keyring().active.key_id
+    built = build_filter(["Alice@Example.org"], subject_key="email", false_positive_rate=0.001)
+    index = blind_index_under("alice@example.org", "email", key_id)
+    bloom = BloomFilter(built.bloom.size_bits, built.bloom.hash_count, bytes(built.bloom.bits))
+    assert bloom.has_index(index)
+    positions = bloom.positions(index)
+    assert len(positions) == built.bloom.hash_count and all(0 <= position < built.bloom.size_bits for position in positions)
+
+
+def test_a_filter_built_under_an_old_key_still_answers_after_rotation(settings):
+    old_key_id = get_keyring().active.key_id
+    built = build_filter(["subject-1"], subject_key="external_id")
+    settings.FIELD_ENCRYPTION_KEYS = ["A" * 43, *settings.FIELD_ENCRYPTION_KEYS]
+    assert get_keyring().active.key_id != old_key_id
+
+    assert built.bloom.might_contain("subject-1", kind="external_id", key_id=old_key_id)
+    with pytest.raises(KeyError, match="No configured key has id 0000dead"):
+        blind_index_under("subject-1", "external_id", "0000dead")
+
+
+def test_a_bit_array_of_the_wrong_length_is_refused():
+    with pytest.raises(ValueError, match="A filter of 100 bits needs 13 bytes, not 12."):
+        BloomFilter(100, 3, bytes(12))
+
+
+def test_bad_rates_are_refused():
+    with pytest.raises(ValidationError, match="strictly between 0 and 0.5"):
+        build_filter(["a"], subject_key="external_id", false_positive_rate=0)
