@@ -132,8 +132,17 @@ def seed_users(context: SeedContext) -> StepResult:
     return result
 
 
+def seed_registry(context: SeedContext) -> StepResult:
+    """Create the demo registry (datasets, locations, versions, models, runs) where missing."""
+    from datasets.demo import seed_registry as seed  # the registry app builds on this package, not the reverse
+
+    created, kept = seed()
+    return StepResult("registry", created=created, kept=kept)
+
+
 SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("users", seed_users),
+    ("registry", seed_registry),
 ]
 
 
