@@ -99,6 +99,7 @@ def _load(content: bytes | str, filename: str):
 
 
 def is_lock_file(filename: str) -> bool:
+    """Return whether ``filename`` names a ``dvc.lock`` (rather than a ``.dvc`` file)."""
     return filename.rsplit("/", 1)[-1] == "dvc.lock"
 
 

@@ -82,6 +82,8 @@ class LineageGraph:
 
 @dataclass(frozen=True)
 class Placed:
+    """A node with the top-left corner of its box in the drawing."""
+
     node: LineageNode
     x: int
     y: int

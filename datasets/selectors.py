@@ -409,6 +409,8 @@ def epsilon_spent(*, dataset_ids: Iterable[int]) -> dict[int, float]:
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """One DP run's spend on the dataset, and the override it used, if any."""
+
     run: TrainingRun
     epsilon: float
     override: PrivacyBudgetOverride | None

@@ -35,7 +35,13 @@ from datasets.services.training import (
     revoke_model_access,
     update_model,
 )
-from datasets.services.versions import ParentLink, add_lineage_edge, create_version, import_dvc_version
+from datasets.services.versions import (
+    ParentLink,
+    add_lineage_edge,
+    attach_membership_filter,
+    create_version,
+    import_dvc_version,
+)
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -47,6 +53,7 @@ __all__ = [
     "add_lineage_edge",
     "add_storage_location",
     "archive_dataset",
+    "attach_membership_filter",
     "create_dataset",
     "create_model",
     "create_share_link",

@@ -275,7 +275,7 @@ def update_dataset(*, actor, dataset: Dataset, changes: Mapping[str, Any]) -> Da
     permissions.require(
         actor, lambda user: permissions.can_change_dataset(user, dataset), f"You may not edit dataset {dataset.slug!r}."
     )
-    dataset = Dataset.objects.select_for_update().select_related("owner").get(pk=dataset.pk)
+    dataset = Dataset.objects.select_for_update(of=("self",)).select_related("owner").get(pk=dataset.pk)
     before = _current_values(dataset)
     values = {**before, **changes}
     if "regulations" in changes and "regulations_override" not in changes:

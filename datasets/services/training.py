@@ -111,7 +111,7 @@ def update_model(*, actor, model: MLModel, changes: Mapping[str, Any]) -> MLMode
     if unknown:
         raise ValueError(f"These model fields cannot be edited: {', '.join(sorted(unknown))}.")
     permissions.require(actor, lambda user: permissions.can_change_model(user, model), f"You may not edit model {model.slug!r}.")
-    model = MLModel.objects.select_for_update().select_related("owner").get(pk=model.pk)
+    model = MLModel.objects.select_for_update(of=("self",)).select_related("owner").get(pk=model.pk)
     before = {name: getattr(model, name) for name in MODEL_EDITABLE_FIELDS}
     cleaned = _clean_model_values({**before, **changes})
     changed = audited_changes(before, cleaned, summarise=_model_audit, long_text="intended_use")

@@ -15,7 +15,7 @@ from guardian.shortcuts import get_objects_for_user
 from compliance.audit.services import record_event
 from datasets import permissions
 from datasets.dvc import DvcFileError, choose_output, parse_dvc_file
-from datasets.membership import DEFAULT_FALSE_POSITIVE_RATE, build_filter
+from datasets.membership import DEFAULT_FALSE_POSITIVE_RATE, BuiltFilter, build_filter
 from datasets.models import (
     Dataset,
     DatasetVersion,
@@ -103,6 +103,28 @@ def _would_loop(*, child: DatasetVersion, parent: DatasetVersion) -> bool:
     return False
 
 
+def _store_filter(version: DatasetVersion, built: BuiltFilter) -> dict[str, Any]:
+    """Save ``built`` as the version's membership filter; return its figures for the audit payload."""
+    membership = MembershipFilter.objects.create(
+        version=version,
+        subject_key=built.subject_key,
+        bits=bytes(built.bloom.bits),
+        size_bits=built.bloom.size_bits,
+        hash_count=built.bloom.hash_count,
+        expected_items=built.expected_items,
+        false_positive_rate=built.false_positive_rate,
+        key_id=built.key_id,
+    )
+    return {
+        "subject_key": membership.subject_key,
+        "subjects": membership.expected_items,
+        "false_positive_rate": membership.false_positive_rate,
+        "size_bits": membership.size_bits,
+        "hash_count": membership.hash_count,
+        "key_id": membership.key_id,
+    }
+
+
 def _create_version(
     *,
     actor,
@@ -171,24 +193,7 @@ def _create_version(
     if dvc is not None:
         payload["dvc"] = dvc
     if built is not None:
-        membership = MembershipFilter.objects.create(
-            version=version,
-            subject_key=built.subject_key,
-            bits=bytes(built.bloom.bits),
-            size_bits=built.bloom.size_bits,
-            hash_count=built.bloom.hash_count,
-            expected_items=built.expected_items,
-            false_positive_rate=built.false_positive_rate,
-            key_id=built.key_id,
-        )
-        payload["membership_filter"] = {
-            "subject_key": membership.subject_key,
-            "subjects": membership.expected_items,
-            "false_positive_rate": membership.false_positive_rate,
-            "size_bits": membership.size_bits,
-            "hash_count": membership.hash_count,
-            "key_id": membership.key_id,
-        }
+        payload["membership_filter"] = _store_filter(version, built)
     record_event(actor=actor, action="dataset_version.created", target=version, data=payload)
     return version
 
@@ -305,6 +310,42 @@ def import_dvc_version(
         created_at=None,
         dvc=dvc,
     )
+
+
+@transaction.atomic
+def attach_membership_filter(
+    *,
+    actor,
+    version: DatasetVersion,
+    subject_keys: Iterable[str],
+    subject_key: str = SubjectKey.EXTERNAL_ID,
+    false_positive_rate: float = DEFAULT_FALSE_POSITIVE_RATE,
+) -> MembershipFilter:
+    """Give an existing version its membership filter, built from the subject keys it holds.
+
+    A version's filter describes a fixed snapshot, so one that has a filter is
+    refused rather than silently rebuilt. Raises ValidationError keyed by field.
+    """
+    require_changeable(actor, version.dataset, doing="changing its versions")
+    version = DatasetVersion.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    if MembershipFilter.objects.filter(version=version).exists():
+        raise RegistryActionRefused(f"Version {version} already has a membership filter.")
+    errors = FieldErrors()
+    subject_key = errors.check("subject_key", lambda: clean_choice(subject_key, SubjectKey, label="subject key"))
+    errors.raise_if_any()
+    built = errors.check(
+        "subject_keys",
+        lambda: build_filter(subject_keys, subject_key=subject_key, false_positive_rate=false_positive_rate),
+    )
+    errors.raise_if_any()
+    figures = _store_filter(version, built)
+    record_event(
+        actor=actor,
+        action="dataset_version.membership_filter_added",
+        target=version,
+        data={"dataset": version.dataset.slug, "label": version.label, "membership_filter": figures},
+    )
+    return version.membership_filter
 
 
 @transaction.atomic

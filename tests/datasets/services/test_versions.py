@@ -5,7 +5,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from compliance.audit.models import AuditEvent
 from datasets.models import DatasetVersion, VersionParent
-from datasets.services import ParentLink, RegistryActionRefused, add_lineage_edge, create_version, import_dvc_version
+from datasets.services import (
+    ParentLink,
+    RegistryActionRefused,
+    add_lineage_edge,
+    attach_membership_filter,
+    create_version,
+    import_dvc_version,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +213,17 @@ def test_malformed_dvc_files_are_refused_with_a_clear_message(dataset, dpo, file
     with pytest.raises(ValidationError) as excinfo:
         import_dvc_version(actor=dpo, dataset=dataset, label="v1", filename=filename, content=content)
     assert excinfo.value.message_dict == {"dvc_file": [message]}
+
+
+def test_a_filter_can_be_attached_to_a_version_later_but_only_once(dataset, dpo):
+    version = create_version(actor=dpo, dataset=dataset, label="v1")
+    membership = attach_membership_filter(actor=dpo, version=version, subject_keys=["u1", "u2", "u3"], false_positive_rate=0.01)
+
+    assert membership.might_contain("u2") and membership.expected_items == 3
+    event = AuditEvent.objects.get(action="dataset_version.membership_filter_added")
+    assert event.data["membership_filter"]["subjects"] == 3 and event.data["label"] == "v1"
+    with pytest.raises(RegistryActionRefused, match="^Version shop-customers@v1 already has a membership filter.$"):
+        attach_membership_filter(actor=dpo, version=version, subject_keys=["u4"])
+    with pytest.raises(ValidationError) as excinfo:
+        attach_membership_filter(actor=dpo, version=create_version(actor=dpo, dataset=dataset, label="v2"), subject_keys=["a"], subject_key="ssn")
+    assert excinfo.value.message_dict == {"subject_key": ["Unknown subject key 'ssn'. Use one of: external_id, email, phone."]}
