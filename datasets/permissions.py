@@ -7,8 +7,11 @@ users; programs acting through the API are authorised by their key's scopes
 before they reach a service.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from guardian.shortcuts import assign_perm, remove_perm
 
 from datasets.models import Dataset, MLModel
 
@@ -61,3 +64,15 @@ def require(actor, allowed, message: str) -> None:
 def require_global(actor, permission: str, message: str) -> None:
     """Raise PermissionDenied(message) when ``actor`` is a person without the model-level ``permission``."""
     require(actor, lambda user: user.has_perm(permission), message)
+
+
+def give_object_permissions(user, obj, codenames: Iterable[str]) -> None:
+    """Grant ``user`` the registry permissions ``codenames`` on ``obj`` alone."""
+    for codename in codenames:
+        assign_perm(f"datasets.{codename}", user, obj)
+
+
+def take_object_permissions(user, obj, codenames: Iterable[str]) -> None:
+    """Withdraw the registry permissions ``codenames`` on ``obj`` from ``user``."""
+    for codename in codenames:
+        remove_perm(f"datasets.{codename}", user, obj)
