@@ -1,0 +1,5 @@
+"""Datasets, their storage locations, access, import and export (namespace "datasets")."""
+
+app_name = "datasets"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""ML models and their training runs (namespace "models")."""
+
+app_name = "models"
+
+urlpatterns: list = []

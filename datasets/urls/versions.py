@@ -1,0 +1,5 @@
+"""Versions, lineage and membership checks of one dataset (namespace "versions")."""
+
+app_name = "versions"
+
+urlpatterns: list = []
