@@ -152,3 +152,79 @@ class UserSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+
+class ApiKey(models.Model):
+    """A secret that lets a program (a pipeline, a product back end) call the REST API.
+
+    The key is shown once when created; only its SHA-256 is kept, with its first
+    characters (``prefix``) so people can tell keys apart in lists. A key acts
+    with its scopes, never with its creator's roles, and is the audit actor of
+    what it does. For the API it stands where a signed-in user would
+    (``request.user``), which is why it answers ``is_authenticated``.
+    """
+
+    class Scope(models.TextChoices):
+        CONSENT_READ = "consent:read", "Read consents and subjects"
+        CONSENT_WRITE = "consent:write", "Record consents, subjects, purposes and notices"
+        ERASURE_WRITE = "erasure:write", "File erasure requests"
+        ERASURE_APPROVE = "erasure:approve", "Approve erasure requests"
+        REGISTRY_WRITE = "registry:write", "Register datasets, locations, versions, models and training runs"
+        TRAINING_WRITE = "training:write", "Record staff training"
+        REPORTS_READ = "reports:read", "Download reports"
+
+    name = models.CharField(
+        max_length=100,
+        help_text="What uses the key, for example “nightly training pipeline”. Unique among active keys.",
+    )
+    prefix = models.CharField(max_length=8, db_index=True, help_text="The key's first characters, shown in lists.")
+    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the whole key (hex).")
+    scopes = models.JSONField(default=list, help_text="What the key may do: a list of scope codes.")
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_api_keys",
+        help_text="Empty for keys created with manage.py create_api_key.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="The key is refused after this moment.")
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="Updated at most once a minute.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at", "-pk"]
+        permissions = [("manage_api_keys", "Can create and revoke API keys")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="accounts_apikey_unique_active_name",
+            ),
+        ]
+
+    audit_actor_type = "api_key"
+    # Stands in for a user in DRF's request.user; model permissions never apply to it.
+    is_authenticated = True
+    is_anonymous = False
+
+    def __str__(self) -> str:
+        return f"key {self.name} ({self.prefix})"
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return False
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return False
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and (now or timezone.now()) > self.expires_at
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

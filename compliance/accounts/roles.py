@@ -29,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "audit.verify_chain",
         "accounts.view_user",
+        "accounts.manage_api_keys",
         # Registry: every dataset (to edit and grant), every model (to read), budget overrides.
         "datasets.view_dataset",
         "datasets.add_dataset",

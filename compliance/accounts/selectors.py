@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from compliance.accounts.models import BackupCode, TOTPDevice, UserSession
+from compliance.accounts.models import ApiKey, BackupCode, TOTPDevice, UserSession
 
 
 def has_confirmed_totp(*, user) -> bool:
@@ -67,3 +67,30 @@ def user_for_admin(*, user, pk) -> "get_user_model()":
         return users_for_admin(user=user).get(pk=pk)
     except (get_user_model().DoesNotExist, ValueError):
         raise Http404("No such user.") from None
+
+
+def can_manage_api_keys(*, user) -> bool:
+    """Return whether ``user`` may list, create and revoke API keys (administrators and DPOs)."""
+    return user.has_perm("accounts.manage_users") or user.has_perm("accounts.manage_api_keys")
+
+
+def api_keys_for_user(*, user) -> QuerySet[ApiKey]:
+    """Return every API key, newest first, for a user who manages keys (none for anyone else)."""
+    if not can_manage_api_keys(user=user):
+        return ApiKey.objects.none()
+    return ApiKey.objects.select_related("created_by").order_by("-created_at", "-pk")
+
+
+def api_key_for_user(*, user, pk) -> ApiKey:
+    """Return one API key; Http404 whether it is missing or the caller does not manage keys."""
+    try:
+        return api_keys_for_user(user=user).get(pk=pk)
+    except (ApiKey.DoesNotExist, ValueError):
+        raise Http404("No such API key.") from None
+
+
+def second_factor_pending(*, user) -> bool:
+    """Return whether signed-in ``user`` must still pass TOTP in this session (MFARequiredMiddleware's rule)."""
+    if user.is_verified():
+        return False
+    return user.requires_mfa or has_confirmed_totp(user=user)

@@ -1,4 +1,4 @@
-"""Writes about accounts: MFA enrolment and verification, sessions, user management.
+"""Writes about accounts: MFA enrolment and verification, sessions, user management, API keys.
 
 Every function here changes state and records its audit event in the same
 transaction. Failed code checks return instead of raising, so that the failure's
@@ -6,7 +6,7 @@ audit event and the device's throttling counter are committed, not rolled back.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.accounts import otp, sessions
-from compliance.accounts.models import BackupCode, BackupCodeDevice, TOTPDevice, User, UserSession
+from compliance.accounts import api_keys, otp, sessions
+from compliance.accounts.models import ApiKey, BackupCode, BackupCodeDevice, TOTPDevice, User, UserSession
 from compliance.accounts.roles import Role
 from compliance.audit.services import record_event
 
@@ -346,3 +346,85 @@ def change_password(*, user: User, new_password: str, current_session_key: str |
     ended = _end_sessions(others)
     record_event(actor=user, action="auth.password_changed", target=user, data={"sessions_ended": len(ended)})
     return len(ended)
+
+
+# --- API keys ----------------------------------------------------------------------
+
+API_KEY_NAME_TAKEN = "An active API key is already named “{name}”. Choose another name or revoke that key first."
+API_KEY_NAME_REQUIRED = "Give the key a name that says what uses it."
+API_KEY_SCOPES_REQUIRED = "Choose at least one scope."
+API_KEY_UNKNOWN_SCOPES = "Unknown {noun} {unknown}. Valid scopes: {valid}."
+API_KEY_EXPIRY_IN_PAST = "The expiry must be in the future."
+
+
+def validate_api_key(*, name: str, scopes: list[str], expires_at: datetime | None) -> None:
+    """Raise ValidationError (per field) unless a new key with these settings may be created."""
+    errors = {}
+    if not name.strip():
+        errors["name"] = API_KEY_NAME_REQUIRED
+    elif ApiKey.objects.filter(name=name.strip(), revoked_at__isnull=True).exists():
+        errors["name"] = API_KEY_NAME_TAKEN.format(name=name.strip())
+    unknown = sorted(set(scopes) - set(ApiKey.Scope.values))
+    if unknown:
+        errors["scopes"] = API_KEY_UNKNOWN_SCOPES.format(
+            noun="scope" if len(unknown) == 1 else "scopes",
+            unknown=", ".join(unknown),
+            valid=", ".join(ApiKey.Scope.values),
+        )
+    elif not scopes:
+        errors["scopes"] = API_KEY_SCOPES_REQUIRED
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = API_KEY_EXPIRY_IN_PAST
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_api_key(
+    *, actor, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Create an API key and return it with its plaintext, which is shown once and never stored.
+
+    ``actor`` is the user creating it, or a SystemActor for the management command
+    (the key then has no ``created_by``).
+    """
+    validate_api_key(name=name, scopes=scopes, expires_at=expires_at)
+    plaintext = api_keys.new_key()
+    key = ApiKey.objects.create(
+        name=name.strip(),
+        prefix=api_keys.display_prefix(plaintext),
+        key_hash=api_keys.hash_key(plaintext),
+        scopes=[scope for scope in ApiKey.Scope.values if scope in scopes],
+        created_by=actor if isinstance(actor, User) else None,
+        expires_at=expires_at,
+    )
+    record_event(
+        actor=actor,
+        action="api_key.created",
+        target=key,
+        data={
+            "name": key.name,
+            "prefix": key.prefix,
+            "scopes": key.scopes,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
+    return key, plaintext
+
+
+@transaction.atomic
+def revoke_api_key(*, actor, key: ApiKey) -> ApiKey:
+    """Revoke ``key`` now: every later request with it is refused. Refused if already revoked."""
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if key.revoked_at is not None:
+        raise AccountActionRefused(f"The {key} was already revoked.")
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    record_event(actor=actor, action="api_key.revoked", target=key, data={"name": key.name, "prefix": key.prefix})
+    return key
+
+
+@transaction.atomic
+def record_api_key_refused(*, key: ApiKey, reason: str) -> None:
+    """Record that a revoked or expired key was presented: someone still holds it."""
+    record_event(actor=None, action="api_key.refused", target=key, data={"reason": reason, "prefix": key.prefix})

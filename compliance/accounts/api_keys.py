@@ -1,0 +1,90 @@
+"""API key material: making keys, hashing them, and finding the key a request presents.
+
+A key is ``cus_`` followed by 40 URL-safe characters (240 random bits). Only its
+SHA-256 is stored: a database dump lets no one call the API. A fast hash is
+enough here, unlike for passwords, because the key is random and long rather
+than chosen by a person.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from compliance.accounts.models import ApiKey
+
+KEY_PREFIX = "cus_"
+RANDOM_BYTES = 30  # 40 characters in URL-safe base64
+DISPLAY_PREFIX_LENGTH = 8
+KEY_PATTERN = re.compile(r"cus_[A-Za-z0-9_-]{40}")
+# last_used_at is written at most this often, so a busy pipeline does not turn
+# every request into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+INVALID_KEY = "This API key is not valid."
+REVOKED_KEY = "This API key was revoked on {date}."
+EXPIRED_KEY = "This API key expired on {date}."
+
+
+class ApiKeyRefused(Exception):
+    """The presented key cannot be used; the message says why. ``key`` is set when it exists."""
+
+    def __init__(self, message: str, *, reason: str, key: ApiKey | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.key = key
+
+
+def new_key() -> str:
+    """Return a new random key in clear (shown to its creator once, never stored)."""
+    return KEY_PREFIX + secrets.token_urlsafe(RANDOM_BYTES)
+
+
+def hash_key(plaintext: str) -> str:
+    """Return the hex SHA-256 of a key, the form in which it is stored."""
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def display_prefix(plaintext: str) -> str:
+    """Return the first characters of a key, kept to tell keys apart in lists."""
+    return plaintext[:DISPLAY_PREFIX_LENGTH]
+
+
+def _when(moment) -> str:
+    return format_date(timezone.localtime(moment), "j F Y H:i")
+
+
+def find_usable_key(plaintext: str) -> ApiKey:
+    """Return the active key ``plaintext`` is, or raise ApiKeyRefused saying why it cannot be used."""
+    if not KEY_PATTERN.fullmatch(plaintext):
+        raise ApiKeyRefused(INVALID_KEY, reason="invalid")
+    digest = hash_key(plaintext)
+    # Looked up by the public prefix and compared in constant time, so response
+    # times say nothing about how much of a guessed hash matched.
+    candidates = ApiKey.objects.filter(prefix=display_prefix(plaintext))
+    key = next((candidate for candidate in candidates if hmac.compare_digest(candidate.key_hash, digest)), None)
+    if key is None:
+        raise ApiKeyRefused(INVALID_KEY, reason="invalid")
+    if key.revoked_at is not None:
+        raise ApiKeyRefused(REVOKED_KEY.format(date=_when(key.revoked_at)), reason="revoked", key=key)
+    if key.is_expired():
+        raise ApiKeyRefused(EXPIRED_KEY.format(date=_when(key.expires_at)), reason="expired", key=key)
+    return key
+
+
+def touch(key: ApiKey) -> None:
+    """Record that ``key`` was just used, at most once per LAST_USED_RESOLUTION."""
+    now = timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now
+
+
+def end_of_day(day: date) -> datetime:
+    """Return the last second of ``day`` in the organisation's time zone (a key works through its last day)."""
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
