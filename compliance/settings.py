@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "axes",
     "guardian",
     "django_otp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Custos. The project package is an app too: shell pages, health, demo data.
     "compliance.apps.ComplianceConfig",
     "compliance.accounts",
@@ -175,6 +178,42 @@ AXES_VERBOSE = False
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors see nothing
+
+# --- REST API (/api/v1/, see compliance/api/) ----------------------------------
+REST_FRAMEWORK = {
+    # A Bearer key first, so its 401 challenge is the one clients see; then the
+    # browser session, once past MFA (and CSRF-checked for writes).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "compliance.api.authentication.ApiKeyAuthentication",
+        "compliance.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, in every environment: the browsable API's pages need inline
+    # styles the CSP forbids; /api/v1/docs/ is the page for people.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["compliance.api.throttling.ApiKeyRateThrottle"],
+    "EXCEPTION_HANDLER": "compliance.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+API_KEY_RATE = env.str("API_KEY_RATE", default="600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Custos API",
+    "DESCRIPTION": (
+        "Registry, consent and erasure for pipelines and product back ends. Authenticate with "
+        "`Authorization: Bearer <API key>`; each write names the scope it needs. Errors are JSON: "
+        '`{"detail": "...", "code": "..."}`, with `errors` (field → messages) on 400.'
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Security headers ---------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -58,6 +58,9 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        # Programs get the API's JSON error format, even for a path no endpoint answers.
+        return JsonResponse({"detail": "No such API endpoint.", "code": "not_found"}, status=404)
     return render(request, "errors/404.html", {"support_id": _support_id()}, status=404)
 
 

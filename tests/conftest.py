@@ -1,6 +1,7 @@
 """Fixtures shared by every test: users per role, clients that have passed MFA."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -19,6 +20,13 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _isolated_var(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # API throttling counts live in the cache, keyed by key id, and ids repeat
+    # from one test to the next: without this, counts would carry over.
+    cache.clear()
 
 
 def enrol_totp(user) -> TOTPDevice:

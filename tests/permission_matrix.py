@@ -5,8 +5,9 @@ Each app lists its URLs in ``tests/<app>/urls_matrix.py`` as ``CASES``, a list o
 URL of the project is missing, and checks for every case:
 
 * an anonymous visitor is sent to the login page (unless the URL is public);
+  an API endpoint (``api=True``) answers 401 with a Bearer challenge instead;
 * a signed-in user who has not passed TOTP is sent to verification (unless the
-  URL is MFA-exempt);
+  URL is MFA-exempt); an API endpoint answers 403 in JSON instead;
 * each role (and an administrator) gets the expected answer: ``status`` when
   allowed, 403 or 404 when not.
 """
@@ -32,6 +33,7 @@ class UrlCase:
     ``public``: reachable signed out (login, health). ``mfa_exempt``: reachable
     signed in before TOTP verification (enrolment, verification, logout).
     ``method``: the method the matrix probes with (POST-only URLs use "post").
+    ``api``: a REST endpoint under /api/, which answers in JSON rather than redirecting.
     """
 
     url_name: str
@@ -43,4 +45,5 @@ class UrlCase:
     mfa_exempt: bool = False
     method: str = "get"
     anonymous_status: int | None = None  # for public URLs: what a visitor gets
+    api: bool = False
     notes: str = field(default="", compare=False)

@@ -85,6 +85,10 @@ def test_anonymous_visitor_is_sent_to_login(case):
         expected = case.anonymous_status or case.status
         assert response.status_code == expected
         return
+    if case.api:
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"].startswith("Bearer")
+        return
     assert response.status_code == 302
     assert urlparse(response["Location"]).path == reverse("accounts:login")
 
@@ -97,6 +101,10 @@ def test_unverified_session_is_sent_to_mfa(case):
     client = Client()
     client.force_login(user)  # signed in with a password, no TOTP yet
     response = _request(client, case, _url(case, user))
+    if case.api:
+        assert response.status_code == 403
+        assert response.json()["detail"] == "Verify your second factor first."
+        return
     assert response.status_code == 302
     assert urlparse(response["Location"]).path == reverse("accounts:mfa_verify")
 

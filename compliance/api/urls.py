@@ -1,0 +1,14 @@
+"""/api/v1/ — later parts include their endpoint modules here, in the "api" namespace."""
+
+from django.urls import path
+
+from compliance.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="root"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", views.DocsView.as_view(), name="docs"),
+]
