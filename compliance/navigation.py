@@ -6,6 +6,8 @@ Later parts add their entries here; a user never sees a link that would refuse t
 from dataclasses import dataclass
 from typing import Callable
 
+from compliance.accounts.selectors import can_manage_api_keys
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -23,6 +25,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", lambda user: True),
     NavItem("Audit log", "audit:event_list", _perm("audit.view_auditevent")),
     NavItem("Users", "accounts:user_list", _perm("accounts.manage_users")),
+    NavItem("API keys", "accounts:api_key_list", lambda user: can_manage_api_keys(user=user)),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Forms for signing in, MFA and user management. They parse and validate; services write."""
+"""Forms for signing in, MFA, user management and API keys. They parse and validate; services write."""
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
@@ -6,7 +6,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import dateformat
 
-from compliance.accounts import services
+from compliance.accounts import api_keys, services
+from compliance.accounts.models import ApiKey
 from compliance.accounts.roles import Role
 
 ACCESS_ENDED = "Your access ended on {date}. Ask an administrator to extend it."
@@ -144,3 +145,40 @@ class UserUpdateForm(forms.Form):
 
 class UserSearchForm(forms.Form):
     q = forms.CharField(label="Username", required=False, max_length=150)
+
+
+class ApiKeyCreateForm(forms.Form):
+    """A new API key: what uses it, what it may do, and optionally the last day it works."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use the key, for example “nightly training pipeline”.",
+    )
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        choices=[(scope.value, f"{scope.value} — {scope.label}") for scope in ApiKey.Scope],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Give the key only what its program needs.",
+    )
+    expires_at = forms.DateField(
+        label="Expires after",
+        required=False,
+        widget=DateInput(),
+        help_text="Optional. The key stops working at the end of this day.",
+    )
+
+    def clean_expires_at(self):
+        day = self.cleaned_data["expires_at"]
+        return api_keys.end_of_day(day) if day else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                services.validate_api_key(
+                    name=cleaned["name"], scopes=cleaned["scopes"], expires_at=cleaned["expires_at"]
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned

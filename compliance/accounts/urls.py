@@ -19,4 +19,7 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/reset-mfa/", views.user_mfa_reset, name="user_mfa_reset"),
+    path("api-keys/", views.api_key_list, name="api_key_list"),
+    path("api-keys/new/", views.api_key_create, name="api_key_create"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
 ]

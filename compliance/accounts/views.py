@@ -1,4 +1,6 @@
-"""Signing in and out, MFA enrolment and verification, account security, user management."""
+"""Signing in and out, MFA enrolment and verification, account security, user management, API keys."""
+
+from functools import wraps
 
 import django_otp
 import segno
@@ -8,7 +10,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,11 +18,19 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance.accounts import otp, selectors, services, sessions
-from compliance.accounts.forms import LoginForm, TokenForm, UserCreateForm, UserSearchForm, UserUpdateForm
+from compliance.accounts.forms import (
+    ApiKeyCreateForm,
+    LoginForm,
+    TokenForm,
+    UserCreateForm,
+    UserSearchForm,
+    UserUpdateForm,
+)
 from compliance.accounts.middleware import mfa_not_required
 
 FRESH_BACKUP_CODES_KEY = "custos_fresh_backup_codes"
 USERS_PER_PAGE = 50
+API_KEYS_PER_PAGE = 50
 
 EXPIRY_MESSAGES = {
     "idle": "You were signed out after {minutes} minutes without activity.",
@@ -324,3 +334,58 @@ def user_mfa_reset(request, pk: int):
             request, f"MFA reset for {account.get_username()}: they set up an authenticator at their next sign-in."
         )
     return redirect("accounts:user_detail", pk=account.pk)
+
+
+# --- API keys --------------------------------------------------------------------------
+
+
+def api_key_managers_only(view):
+    """Refuse (403) anyone who may not manage API keys: only administrators and DPOs may."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not selectors.can_manage_api_keys(user=request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@api_key_managers_only
+@require_GET
+def api_key_list(request):
+    """Every API key with its scopes, last use and state; revoke buttons for active keys."""
+    page = Paginator(selectors.api_keys_for_user(user=request.user), API_KEYS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/api_key_list.html", {"page": page})
+
+
+@api_key_managers_only
+@require_http_methods(["GET", "POST"])
+def api_key_create(request):
+    """Create an API key and show it, once, in the response: it is not kept anywhere in clear."""
+    form = ApiKeyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key, plaintext = services.create_api_key(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data["expires_at"],
+        )
+        return render(request, "accounts/api_key_created.html", {"key": key, "plaintext": plaintext})
+    return render(request, "accounts/api_key_create.html", {"form": form})
+
+
+@api_key_managers_only
+@require_POST
+def api_key_revoke(request, pk: int):
+    """Revoke an API key: every later request with it is refused."""
+    key = selectors.api_key_for_user(user=request.user, pk=pk)
+    try:
+        services.revoke_api_key(actor=request.user, key=key)
+    except services.AccountActionRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The {key} is revoked.")
+    return redirect("accounts:api_key_list")

@@ -2,16 +2,24 @@
 
 import secrets
 
+from compliance.accounts import services
 from compliance.accounts.models import UserSession
 from compliance.accounts.roles import Role
+from compliance.audit.actors import SYSTEM
 from tests.factories import user_with_role
 from tests.permission_matrix import ADMIN, EVERYONE, UrlCase
 
 MANAGERS = frozenset({ADMIN})
+KEY_MANAGERS = frozenset({ADMIN, Role.DPO.value})
 
 
 def another_user(user) -> dict:
     return {"pk": user_with_role(Role.EMPLOYEE).pk}
+
+
+def api_key(user) -> dict:
+    key, _ = services.create_api_key(actor=SYSTEM, name=f"matrix {secrets.token_hex(4)}", scopes=["consent:read"])
+    return {"pk": key.pk}
 
 
 def own_other_session(user) -> dict:
@@ -40,4 +48,7 @@ CASES = [
     UrlCase("accounts:user_create", allowed=MANAGERS, denied=(403,)),
     UrlCase("accounts:user_detail", allowed=MANAGERS, denied=(403,), setup=another_user),
     UrlCase("accounts:user_mfa_reset", allowed=MANAGERS, status=302, denied=(403,), method="post", setup=another_user),
+    UrlCase("accounts:api_key_list", allowed=KEY_MANAGERS, denied=(403,)),
+    UrlCase("accounts:api_key_create", allowed=KEY_MANAGERS, denied=(403,)),
+    UrlCase("accounts:api_key_revoke", allowed=KEY_MANAGERS, status=302, denied=(403,), method="post", setup=api_key),
 ]
