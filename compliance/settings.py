@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "compliance.audit",
     "compliance.crypto",
     "datasets",
+    "consent",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,18 @@ PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="") or None
 # connectors at arbitrary files on the host.
 CONNECTOR_FILESYSTEM_ROOTS = env.list("CONNECTOR_FILESYSTEM_ROOTS", default=[str(VAR_DIR / "stores")])
 
+# --- Consent receipts ----------------------------------------------------------
+# Who the data controller is and how a person withdraws, as consent receipts
+# (ISO/IEC TS 27560, Kantara v1.1) tell them.
+CUSTOS_CONTROLLER_NAME = env.str("CUSTOS_CONTROLLER_NAME", default="Custos demo organisation")
+CUSTOS_CONTROLLER_CONTACT = env.str("CUSTOS_CONTROLLER_CONTACT", default="privacy@example.org")
+CUSTOS_CONTROLLER_ADDRESS = env.str("CUSTOS_CONTROLLER_ADDRESS", default="")
+CUSTOS_PRIVACY_POLICY_URL = env.str("CUSTOS_PRIVACY_POLICY_URL", default="")
+CUSTOS_WITHDRAWAL_METHOD = env.str(
+    "CUSTOS_WITHDRAWAL_METHOD",
+    default="Write to the contact above, or use the privacy settings of the product where you gave consent.",
+)
+
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-gb"
 # Statutory deadlines are computed in the organisation's time zone.
@@ -318,6 +331,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "compliance.tasks.record_worker_heartbeat", "schedule": 15.0},
     "audit-verify-and-checkpoint": {"task": "compliance.audit.tasks.verify_and_checkpoint", "schedule": 3600.0},
+    "consent-lapse-expired": {"task": "consent.tasks.lapse_expired_consents", "schedule": 3600.0},
 }
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=60)
 

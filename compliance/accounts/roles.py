@@ -23,6 +23,16 @@ MFA_REQUIRED_ROLES = frozenset(
     {Role.DPO, Role.COMPLIANCE_MANAGER, Role.AUDITOR, Role.DATA_STEWARD, Role.ML_ENGINEER}
 )
 
+# Reading consent records and subjects (identifiers masked; revealing them is a
+# separate permission only the DPO holds).
+CONSENT_READ = [
+    "consent.view_datasubject",
+    "consent.view_purpose",
+    "consent.view_privacynotice",
+    "consent.view_consentevent",
+    "consent.view_consentstate",
+]
+
 # "app_label.codename" per role. Permissions of apps not installed yet are skipped.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DPO: [
@@ -37,6 +47,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "datasets.manage_dataset_access",
         "datasets.view_mlmodel",
         "datasets.add_privacybudgetoverride",
+        # Consent: subjects (and their identifiers in clear), purposes, notices, consent records.
+        *CONSENT_READ,
+        "consent.add_datasubject",
+        "consent.change_datasubject",
+        "consent.reveal_identifiers",
+        "consent.add_purpose",
+        "consent.change_purpose",
+        "consent.add_privacynotice",
+        "consent.add_consentevent",
     ],
     Role.COMPLIANCE_MANAGER: [
         "audit.view_auditevent",
@@ -44,12 +63,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user",
         "datasets.view_dataset",
         "datasets.view_mlmodel",
+        *CONSENT_READ,
     ],
     Role.AUDITOR: [
         "audit.view_auditevent",
         "audit.verify_chain",
         "datasets.view_dataset",
         "datasets.view_mlmodel",
+        *CONSENT_READ,
     ],
     # Stewards and engineers see only what is granted to them (object permissions).
     Role.DATA_STEWARD: ["datasets.add_dataset"],

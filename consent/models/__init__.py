@@ -1,0 +1,19 @@
+"""The consent app's models, one module per concept; import them from here."""
+
+from consent.models.choices import RECORDABLE_STATUSES, CollectionMethod, ConsentStatus
+from consent.models.purposes import PrivacyNotice, Purpose, notice_digest
+from consent.models.records import AppendOnlyError, ConsentEvent, ConsentState
+from consent.models.subjects import DataSubject
+
+__all__ = [
+    "RECORDABLE_STATUSES",
+    "AppendOnlyError",
+    "CollectionMethod",
+    "ConsentEvent",
+    "ConsentState",
+    "ConsentStatus",
+    "DataSubject",
+    "PrivacyNotice",
+    "Purpose",
+    "notice_digest",
+]
