@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -162,3 +163,45 @@ def chain_status() -> ChainStatus:
         head=ChainHead.objects.filter(pk=1).first(),
         last_checkpoint=AuditCheckpoint.objects.order_by("-sequence", "-id").first(),
     )
+
+
+def _may_read_target(user, target_type: str, target_id: str) -> bool:
+    """Return whether ``user`` may view the object an event names (model-level or per-object view permission)."""
+    app_label, _, model_name = target_type.partition(".")
+    try:
+        content_type = ContentType.objects.get_by_natural_key(app_label, model_name)
+    except ContentType.DoesNotExist:
+        return False
+    model = content_type.model_class()
+    if model is None:
+        return False
+    permission = f"{app_label}.view_{model_name}"
+    if user.has_perm(permission):
+        return True
+    target = model._default_manager.filter(pk=target_id).first() if target_id else None
+    return target is not None and user.has_perm(permission, target)
+
+
+def events_for_target(
+    *, user, target_type: str, target_id: str, limit: int = PAGE_SIZE, before: int | None = None
+) -> EventPage:
+    """Return the newest ``limit`` events about one target (below sequence ``before`` when given).
+
+    Readers of the audit log see any target's events; anyone else only those of
+    an object they may view (``<app>.view_<model>``, for every object or this
+    one), so a dataset's steward reads its history without reading the whole
+    log. Raises PermissionDenied otherwise. ``older_cursor`` (for ``before=``)
+    is None on the last page.
+    """
+    target_id = str(target_id)
+    if not getattr(user, "is_authenticated", False) or not (
+        user.has_perm(VIEW_PERMISSION) or _may_read_target(user, target_type, target_id)
+    ):
+        raise PermissionDenied("You may not read the history of this record.")
+    events = AuditEvent.objects.filter(target_type=target_type, target_id=target_id).order_by("-sequence")
+    if before is not None:
+        events = events.filter(sequence__lt=before)
+    rows = list(events[: limit + 1])
+    shown = rows[:limit]
+    older_cursor = shown[-1].sequence if len(rows) > limit else None
+    return EventPage(events=shown, newer_cursor=None, older_cursor=older_cursor)
