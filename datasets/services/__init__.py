@@ -6,6 +6,7 @@ change the current state does not allow raises ``RegistryActionRefused`` (or
 its subclasses); a signed-in user without the right raises ``PermissionDenied``.
 """
 
+from datasets.services.catalog import record_catalog_export, sync_catalog
 from datasets.services.datasets import (
     EDITABLE_FIELDS,
     archive_dataset,
@@ -64,6 +65,7 @@ __all__ = [
     "grant_model_access",
     "import_dvc_version",
     "record_budget_override",
+    "record_catalog_export",
     "record_share_download",
     "register_training_run",
     "remove_storage_location",
@@ -72,6 +74,7 @@ __all__ = [
     "revoke_dataset_access",
     "revoke_model_access",
     "revoke_share_link",
+    "sync_catalog",
     "trace_leak",
     "update_dataset",
     "update_model",
