@@ -34,6 +34,15 @@ def cards_for(user) -> list[Card]:
                 "Manage users",
             )
         )
+    if user.has_perm("consent.view_datasubject"):
+        cards.append(
+            Card(
+                "Consent",
+                "Find a data subject, see what they agreed to under which notice, and download their consent receipt.",
+                reverse("consent:subject_search"),
+                "Find a subject",
+            )
+        )
     cards.append(
         Card(
             "Your account",

@@ -140,9 +140,18 @@ def seed_registry(context: SeedContext) -> StepResult:
     return StepResult("registry", created=created, kept=kept)
 
 
+def seed_consent(context: SeedContext) -> StepResult:
+    """Create the demo purposes, notices, subjects and consent histories where missing."""
+    from consent.demo import seed_consent as seed  # the consent app builds on this package, not the reverse
+
+    created, kept = seed()
+    return StepResult("consent", created=created, kept=kept)
+
+
 SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("users", seed_users),
     ("registry", seed_registry),
+    ("consent", seed_consent),
 ]
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 
 from compliance.accounts import otp
 from compliance.accounts.models import User
+from consent.models import DataSubject
 from tests.conftest import enrol_totp
 
 
@@ -35,3 +36,21 @@ def test_dump_after_seeding_holds_no_seed_in_clear():
         assert seed not in dump, "a TOTP seed (hex) is stored in clear"
         assert secret not in dump, "a TOTP seed (base32) is stored in clear"
         assert base64.b64encode(bytes.fromhex(seed)).decode() not in dump
+
+
+@pytest.mark.django_db
+def test_dump_after_seeding_holds_no_subject_identifier_in_clear(settings, tmp_path):
+    settings.CONNECTOR_FILESYSTEM_ROOTS = [str(tmp_path)]
+    call_command("seed_demo", verbosity=0)
+
+    subjects = list(DataSubject.objects.all())
+    identifiers = set()
+    for subject in subjects:
+        identifiers |= {subject.email, subject.phone, subject.phone.lstrip("+"), subject.name}
+        identifiers.add(subject.email.split("@")[0])
+
+    dump = dump_database()
+
+    assert len(subjects) == 40
+    leaked = sorted(value for value in identifiers if value in dump)
+    assert not leaked, f"identifiers stored in clear: {leaked[:5]}"
