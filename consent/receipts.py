@@ -54,6 +54,7 @@ def controller() -> dict[str, str]:
 
 
 def withdrawal_method() -> str:
+    """Return how a person withdraws consent, as receipts tell them (setting CUSTOS_WITHDRAWAL_METHOD)."""
     return settings.CUSTOS_WITHDRAWAL_METHOD
 
 

@@ -215,6 +215,7 @@ def datasets_holding_subject(*, user, subject: DataSubject) -> list[SubjectDatas
 
 
 def visible_purposes(user) -> QuerySet[Purpose]:
+    """Return every purpose ``user`` may see: all of them with the view permission, none otherwise."""
     if not getattr(user, "is_authenticated", False) or not user.has_perm(VIEW_PURPOSE):
         return Purpose.objects.none()
     return Purpose.objects.all()

@@ -305,3 +305,22 @@ def test_a_grant_after_expiry_is_current_again(grant, purpose):
     grant()
 
     assert _state(first.subject, purpose).status == "granted"
+
+
+def test_recording_by_external_id_creates_nothing_when_the_event_is_refused(dpo, purpose):
+    with pytest.raises(ValidationError) as refused:
+        record_consent_for_external_id(
+            actor=dpo, subject_external_id="u-6", purpose_code="marketing", status="granted", notice_version="v7", collection_method="api"
+        )
+
+    assert refused.value.message_dict == {"notice_version": ["marketing has no notice version 'v7' (published versions: v1)."]}
+    assert not DataSubject.objects.exists()
+
+
+def test_recording_by_external_id_names_a_missing_subject_id_as_subject(dpo, purpose):
+    with pytest.raises(ValidationError) as refused:
+        record_consent_for_external_id(
+            actor=dpo, subject_external_id=" ", purpose_code="marketing", status="granted", notice_version="v1", collection_method="api"
+        )
+
+    assert refused.value.message_dict == {"subject": ["Give the subject's external id."]}
