@@ -149,8 +149,8 @@ def _short(text: str) -> str:
 def render_svg(graph: LineageGraph, *, href_for: Callable[[LineageNode], str] | None = None) -> SafeString:
     """Return the lineage as an SVG element, safe to put in a page as it is.
 
-    ``href_for`` gives each node's link (a version page); without it nodes are
-    not links.
+    ``href_for`` gives each node's link (a version page); without it, or
+    where it gives an empty string, nodes are not links.
     """
     placed, width, height = place(graph)
     where = {item.node.id: item for item in placed}
@@ -197,8 +197,9 @@ def render_svg(graph: LineageGraph, *, href_for: Callable[[LineageNode], str] | 
             f' fill="#4a5560">{escape(_short(node.label))}</text>'
         )
         tooltip = f"<title>{escape(node.title)}</title>"
-        if href_for is not None:
-            shape = f'<a href="{escape(href_for(node))}">{shape}</a>'
+        href = href_for(node) if href_for is not None else ""
+        if href:
+            shape = f'<a href="{escape(href)}">{shape}</a>'
         parts.append(f'<g class="{classes}" data-version="{node.id}">{tooltip}{shape}</g>')
     parts += ["</g>", "</svg>"]
     return mark_safe("".join(parts))

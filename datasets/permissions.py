@@ -42,6 +42,11 @@ def can_manage_dataset_access(user, dataset: Dataset) -> bool:
     return user.has_perm("datasets.manage_dataset_access") or (dataset.owner_id is not None and dataset.owner_id == user.pk)
 
 
+def can_browse_models(user) -> bool:
+    """Whether ``user`` may open the model list: readers of every model, and ML engineers (who register them)."""
+    return user.has_perm("datasets.view_mlmodel") or user.has_perm("datasets.add_mlmodel")
+
+
 def can_view_model(user, model: MLModel) -> bool:
     return has_perm_on(user, "view_mlmodel", model)
 

@@ -12,11 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from compliance.accounts.models import ApiKey
+from compliance.accounts.roles import Role
 from datasets.lineage import LineageEdge, LineageGraph, LineageNode
 from datasets.models import (
     Dataset,
@@ -99,9 +102,12 @@ def _count_of(model, field_name: str, **conditions) -> Coalesce:
 
 
 def visible_datasets(user) -> QuerySet[Dataset]:
-    """Return every dataset ``user`` may see (unfiltered, unordered)."""
+    """Return every dataset ``user`` may see (unfiltered, unordered); an API key sees them all."""
     if not getattr(user, "is_authenticated", False):
         return Dataset.objects.none()
+    if isinstance(user, ApiKey):
+        # Pipelines register and look up what they use across the organisation (see datasets.api).
+        return Dataset.objects.all()
     return get_objects_for_user(user, "datasets.view_dataset", klass=Dataset)
 
 
@@ -195,14 +201,21 @@ def location_for_user(*, user, pk) -> StorageLocation:
 
 
 def versions_for_dataset(*, dataset: Dataset) -> QuerySet[DatasetVersion]:
-    """Return the dataset's versions, newest first, with parent and run counts and the filter's figures.
+    """Return the dataset's versions, newest first, with parent and run counts, parents and the filter's figures.
 
-    The membership filter's bit array is deferred: lists never need it.
+    The membership filter's bit array is deferred: lists never need it. The
+    derived-from edges (``parent_edges``) come with their parents' datasets.
     """
     return (
         DatasetVersion.objects.filter(dataset=dataset)
         .select_related("dataset", "membership_filter")
         .defer("membership_filter__bits")
+        .prefetch_related(
+            Prefetch(
+                "parent_edges",
+                queryset=VersionParent.objects.select_related("parent__dataset").order_by("parent__dataset__slug", "parent__label"),
+            )
+        )
         .annotate(
             parent_count=_count_of(VersionParent, "child"),
             run_count=_count_of(TrainingRun.dataset_versions.through, "datasetversion"),
@@ -229,16 +242,16 @@ def parents_of(*, version: DatasetVersion) -> list[VersionParent]:
     return list(VersionParent.objects.filter(child=version).select_related("parent__dataset").order_by("parent__dataset__slug", "parent__label"))
 
 
-def _walk(start: int, *, upward: bool, budget: int) -> tuple[set[int], list[VersionParent], bool]:
-    """Return the versions reachable from ``start`` one way, the edges used, and whether the walk was cut short."""
+def _walk(starts: set[int], *, upward: bool, budget: int) -> tuple[set[int], list[VersionParent], bool]:
+    """Return the versions reachable from ``starts`` one way, the edges used, and whether the walk was cut short."""
     seen: set[int] = set()
     edges: list[VersionParent] = []
-    frontier = {start}
+    frontier = set(starts)
     while frontier:
         near = "child_id__in" if upward else "parent_id__in"
         step = list(VersionParent.objects.filter(**{near: frontier}))
         edges.extend(step)
-        reached = {edge.parent_id if upward else edge.child_id for edge in step} - seen - {start}
+        reached = {edge.parent_id if upward else edge.child_id for edge in step} - seen - starts
         if len(seen) + len(reached) > budget:
             return seen, edges, True
         seen |= reached
@@ -246,15 +259,10 @@ def _walk(start: int, *, upward: bool, budget: int) -> tuple[set[int], list[Vers
     return seen, edges, False
 
 
-def lineage_graph(*, version: DatasetVersion) -> LineageGraph:
-    """Return the version with all its ancestors and descendants, and the derived-from edges among them.
-
-    One query per generation in each direction, then one for the nodes.
-    Beyond MAX_LINEAGE_NODES the graph is cut and says so (``truncated``).
-    """
-    ancestors, up_edges, cut_up = _walk(version.pk, upward=True, budget=MAX_LINEAGE_NODES)
-    descendants, down_edges, cut_down = _walk(version.pk, upward=False, budget=MAX_LINEAGE_NODES - len(ancestors))
-    members = ancestors | descendants | {version.pk}
+def _graph_around(starts: set[int], *, focus_id: int) -> LineageGraph:
+    ancestors, up_edges, cut_up = _walk(starts, upward=True, budget=MAX_LINEAGE_NODES)
+    descendants, down_edges, cut_down = _walk(starts, upward=False, budget=MAX_LINEAGE_NODES - len(ancestors))
+    members = ancestors | descendants | starts
     nodes = {
         row.pk: LineageNode(
             id=row.pk, dataset_slug=row.dataset.slug, dataset_name=row.dataset.name, label=row.label, created_at=row.created_at
@@ -267,7 +275,97 @@ def lineage_graph(*, version: DatasetVersion) -> LineageGraph:
         for (parent, child), edge in sorted(unique_edges.items())
         if parent in nodes and child in nodes
     ]
-    return LineageGraph(focus_id=version.pk, nodes=nodes, edges=edges, truncated=cut_up or cut_down)
+    return LineageGraph(focus_id=focus_id, nodes=nodes, edges=edges, truncated=cut_up or cut_down)
+
+
+def lineage_graph(*, version: DatasetVersion) -> LineageGraph:
+    """Return the version with all its ancestors and descendants, and the derived-from edges among them.
+
+    One query per generation in each direction, then one for the nodes.
+    Beyond MAX_LINEAGE_NODES the graph is cut and says so (``truncated``).
+    """
+    return _graph_around({version.pk}, focus_id=version.pk)
+
+
+def dataset_lineage_graph(*, dataset: Dataset) -> LineageGraph | None:
+    """Return the lineage of all the dataset's versions, the newest as focus; None when it has no version.
+
+    Past MAX_LINEAGE_NODES versions only the newest are drawn and the graph says so (``truncated``).
+    """
+    newest = list(
+        DatasetVersion.objects.filter(dataset=dataset).order_by("-created_at", "-pk").values_list("pk", flat=True)[
+            : MAX_LINEAGE_NODES + 1
+        ]
+    )
+    if not newest:
+        return None
+    graph = _graph_around(set(newest[:MAX_LINEAGE_NODES]), focus_id=newest[0])
+    graph.truncated = graph.truncated or len(newest) > MAX_LINEAGE_NODES
+    return graph
+
+
+def children_of(*, version: DatasetVersion) -> list[VersionParent]:
+    """Return the edges of the versions derived from ``version``, with those versions and their datasets."""
+    return list(
+        VersionParent.objects.filter(parent=version).select_related("child__dataset").order_by("child__dataset__slug", "child__label")
+    )
+
+
+def visible_dataset_slugs(*, user, slugs: Iterable[str]) -> set[str]:
+    """Return which of ``slugs`` name datasets ``user`` may see (one query)."""
+    return set(visible_datasets(user).filter(slug__in=set(slugs)).values_list("slug", flat=True))
+
+
+@dataclass(frozen=True)
+class HiddenLineageNode(LineageNode):
+    """A version of a dataset the viewer may not see: drawn as a box that names nothing."""
+
+    @property
+    def title(self) -> str:
+        return "A version of a dataset not shared with you"
+
+
+def lineage_for_user(graph: LineageGraph, *, user) -> tuple[LineageGraph, set[str]]:
+    """Return ``graph`` with the versions of datasets ``user`` may not see anonymised, and the visible dataset slugs.
+
+    A hidden version keeps its place in the drawing (lineage stays truthful)
+    but shows neither its dataset nor its label, and the notes on edges into
+    it are dropped, since another dataset's owner wrote them.
+    """
+    visible = visible_dataset_slugs(user=user, slugs={node.dataset_slug for node in graph.nodes.values()})
+    nodes = {
+        pk: node
+        if node.dataset_slug in visible
+        else HiddenLineageNode(id=pk, dataset_slug="", dataset_name="Not shared with you", label="")
+        for pk, node in graph.nodes.items()
+    }
+    edges = [
+        edge if graph.nodes[edge.child_id].dataset_slug in visible else LineageEdge(parent_id=edge.parent_id, child_id=edge.child_id)
+        for edge in graph.edges
+    ]
+    return LineageGraph(focus_id=graph.focus_id, nodes=nodes, edges=edges, truncated=graph.truncated), visible
+
+
+def versions_for_user(*, user) -> QuerySet[DatasetVersion]:
+    """Return every version of the datasets ``user`` may see, by dataset and label, with the dataset joined."""
+    return (
+        DatasetVersion.objects.filter(dataset__in=visible_datasets(user))
+        .select_related("dataset")
+        .order_by("dataset__name", "dataset__slug", "label", "pk")
+    )
+
+
+def versions_for_training(*, user) -> QuerySet[DatasetVersion]:
+    """Return the versions ``user`` may name as the data a training run used (or was retrained on).
+
+    Those of the datasets the user may see; and for those who register models
+    (ML engineers, who are never granted datasets) every version, since a run's
+    record must name what it was trained on. Such a user learns only the
+    dataset's name and the version's label: the dataset's pages stay closed.
+    """
+    if user.has_perm("datasets.add_mlmodel"):
+        return DatasetVersion.objects.select_related("dataset").order_by("dataset__name", "dataset__slug", "label", "pk")
+    return versions_for_user(user=user)
 
 
 # --- Models and runs --------------------------------------------------------------------
@@ -286,9 +384,11 @@ FLAGGED = (ErasureStatus.AFFECTED, ErasureStatus.POSSIBLY_AFFECTED)
 
 
 def visible_models(user) -> QuerySet[MLModel]:
-    """Return every model ``user`` may see (unfiltered, unordered)."""
+    """Return every model ``user`` may see (unfiltered, unordered); an API key sees them all."""
     if not getattr(user, "is_authenticated", False):
         return MLModel.objects.none()
+    if isinstance(user, ApiKey):
+        return MLModel.objects.all()
     return get_objects_for_user(user, "datasets.view_mlmodel", klass=MLModel)
 
 
@@ -333,6 +433,11 @@ def runs_for_model(*, model: MLModel) -> QuerySet[TrainingRun]:
     return _runs(TrainingRun.objects.filter(model=model)).order_by("-started_at", "-pk")
 
 
+def runs_for_user(*, user) -> QuerySet[TrainingRun]:
+    """Return the runs of the models ``user`` may see, newest first, with the versions they used."""
+    return _runs(TrainingRun.objects.filter(model__in=visible_models(user))).order_by("-started_at", "-pk")
+
+
 def run_for_user(*, user, pk: int) -> TrainingRun:
     """Return training run ``pk`` if ``user`` may see its model; Http404 otherwise."""
     try:
@@ -353,6 +458,26 @@ def runs_for_dataset(*, dataset: Dataset) -> QuerySet[TrainingRun]:
 def runs_using_versions(*, versions: Iterable[DatasetVersion]) -> QuerySet[TrainingRun]:
     """Return the runs that used any of ``versions``, each once (for the erasure workflow)."""
     return _runs(TrainingRun.objects.filter(dataset_versions__in=list(versions)).distinct()).order_by("pk")
+
+
+def with_model_visibility(runs: QuerySet[TrainingRun], *, user) -> QuerySet[TrainingRun]:
+    """Return ``runs`` each carrying ``model_visible``: whether ``user`` may open its model (and so the run)."""
+    return runs.annotate(model_visible=Exists(visible_models(user).filter(pk=OuterRef("model_id"))))
+
+
+def ml_engineers() -> QuerySet:
+    """Return the active ML engineers by username: who may own a model or be granted one."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.ML_ENGINEER)
+        .distinct()
+        .order_by("username", "pk")
+    )
+
+
+def budgeted_datasets_for_user(*, user) -> QuerySet[Dataset]:
+    """Return the datasets ``user`` may see that have an ε budget, by name (what an override can name)."""
+    return visible_datasets(user).filter(privacy_budget_epsilon__isnull=False).order_by("name", "pk")
 
 
 @dataclass(frozen=True)

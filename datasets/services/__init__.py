@@ -40,6 +40,7 @@ from datasets.services.versions import (
     ParentLink,
     add_lineage_edge,
     attach_membership_filter,
+    check_version_membership,
     create_version,
     import_dvc_version,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "add_storage_location",
     "archive_dataset",
     "attach_membership_filter",
+    "check_version_membership",
     "create_dataset",
     "create_model",
     "create_share_link",

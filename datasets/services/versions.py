@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from compliance.audit.services import record_event
+from compliance.crypto.blind_index import NormalisationError, normalise
 from datasets import permissions
 from datasets.dvc import DvcFileError, choose_output, parse_dvc_file
 from datasets.membership import DEFAULT_FALSE_POSITIVE_RATE, BuiltFilter, build_filter
@@ -346,6 +347,53 @@ def attach_membership_filter(
         data={"dataset": version.dataset.slug, "label": version.label, "membership_filter": figures},
     )
     return version.membership_filter
+
+
+@transaction.atomic
+def check_version_membership(*, actor, version: DatasetVersion, subject_key: str, value: str) -> bool:
+    """Answer whether the subject with identifier ``value`` may be in ``version``, from its membership filter.
+
+    True means possibly present (false at about the filter's false-positive
+    rate), False means certainly absent. The lookup is audited without the
+    identifier, neither in clear nor as a blind index. Raises ValidationError
+    under ``value`` for an identifier that is not of kind ``subject_key``, and
+    RegistryActionRefused when the version has no filter or the filter is
+    keyed by another kind of identifier, or under a key no longer configured.
+    """
+    permissions.require(
+        actor,
+        lambda user: permissions.can_view_dataset(user, version.dataset),
+        f"You may not look into dataset {version.dataset.slug!r}.",
+    )
+    membership = MembershipFilter.objects.filter(version=version).first()
+    if membership is None:
+        raise RegistryActionRefused(f"Version {version} has no membership filter, so it cannot answer for a subject.")
+    if subject_key != membership.subject_key:
+        kind = SubjectKey(membership.subject_key).label.lower()
+        raise RegistryActionRefused(f"The membership filter of {version} is keyed by {kind}: look the subject up by their {kind}.")
+    try:
+        normalise(value, subject_key)
+    except NormalisationError as error:
+        raise ValidationError({"value": [str(error)]}) from None
+    try:
+        present = membership.might_contain(value)
+    except KeyError:
+        raise RegistryActionRefused(
+            f"The membership filter of {version} was built under key {membership.key_id}, which is no longer configured:"
+            " it cannot be read until that key is restored to FIELD_ENCRYPTION_KEYS."
+        ) from None
+    record_event(
+        actor=actor,
+        action="dataset_version.membership_checked",
+        target=version,
+        data={
+            "dataset": version.dataset.slug,
+            "label": version.label,
+            "subject_key": subject_key,
+            "answer": "possibly_present" if present else "not_present",
+        },
+    )
+    return present
 
 
 @transaction.atomic

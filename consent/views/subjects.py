@@ -1,4 +1,4 @@
-"""The consent pages: subject search and detail (with reveal, recording and receipts), purposes and notices."""
+"""The subject pages: search, the subject's page with reveal, recording, withdrawal, and receipt downloads."""
 
 import json
 
@@ -10,24 +10,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from consent import selectors, services
-from consent.forms import (
-    NoticeForm,
-    PurposeForm,
-    RecordConsentForm,
-    SubjectSearchForm,
-    WithdrawForm,
-    add_service_errors,
-)
+from consent.forms import RecordConsentForm, SubjectSearchForm, WithdrawForm, add_service_errors
 from consent.masking import masked_identifiers
-from consent.models import Purpose
+from consent.services.subjects import REVEAL_PERMISSION
 
 SUBJECTS_PER_PAGE = 50
 
 view_subjects_required = permission_required(selectors.VIEW_SUBJECT, raise_exception=True)
-view_purposes_required = permission_required(selectors.VIEW_PURPOSE, raise_exception=True)
 
 
 def _json_download(document: dict, filename: str) -> HttpResponse:
@@ -36,9 +28,6 @@ def _json_download(document: dict, filename: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-# --- Subjects ------------------------------------------------------------------------------
 
 
 @require_GET
@@ -55,7 +44,7 @@ def subject_search(request):
     return render(request, "consent/subject_search.html", context)
 
 
-def _subject_page(request, subject, *, revealed=None, record_form=None, status=200):
+def _subject_page(request, subject, *, revealed=None, record_form=None):
     context = {
         "subject": subject,
         "masked": masked_identifiers(subject),
@@ -65,10 +54,10 @@ def _subject_page(request, subject, *, revealed=None, record_form=None, status=2
         "datasets": selectors.datasets_holding_subject(user=request.user, subject=subject),
         "record_form": record_form or RecordConsentForm(),
         "withdraw_form": WithdrawForm(),
-        "may_reveal": request.user.has_perm(services.subjects.REVEAL_PERMISSION),
+        "may_reveal": request.user.has_perm(REVEAL_PERMISSION),
         "may_record": request.user.has_perm("consent.add_consentevent"),
     }
-    return render(request, "consent/subject_detail.html", context, status=status)
+    return render(request, "consent/subject_detail.html", context)
 
 
 @require_GET
@@ -80,7 +69,7 @@ def subject_detail(request, external_id: str):
 
 
 @require_POST
-@permission_required(services.subjects.REVEAL_PERMISSION, raise_exception=True)
+@permission_required(REVEAL_PERMISSION, raise_exception=True)
 def subject_reveal(request, external_id: str):
     """Show the subject's identifiers in clear on this response only, and audit it (DPO)."""
     subject = selectors.subject_for_user(user=request.user, external_id=external_id)
@@ -159,76 +148,3 @@ def event_receipt(request, pk):
     return _json_download(document, f"consent-receipt-{event.pk}-{receipt_format}.json")
 
 
-# --- Purposes and notices ----------------------------------------------------------------------
-
-
-@require_GET
-@view_purposes_required
-def purpose_list(request):
-    """Every purpose with its consent coverage: granted, withdrawn, refused, expired, no answer."""
-    return render(request, "consent/purpose_list.html", {"coverage": selectors.purposes_with_coverage(user=request.user)})
-
-
-@require_GET
-@view_purposes_required
-def purpose_detail(request, code: str):
-    """A purpose: its notices (versions and digests), the datasets it feeds, its coverage."""
-    purpose = selectors.purpose_for_user(user=request.user, code=code)
-    context = {
-        "purpose": purpose,
-        "coverage": selectors.coverage_for_purpose(purpose=purpose),
-        "notices": selectors.notices_for_purpose(purpose=purpose),
-        "datasets": selectors.datasets_for_purpose(purpose_code=purpose.code, user=request.user),
-    }
-    return render(request, "consent/purpose_detail.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required("consent.add_purpose", raise_exception=True)
-def purpose_create(request):
-    """Create a purpose of processing."""
-    form = PurposeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            purpose = services.create_purpose(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Purpose {purpose.name} created. Publish its notice next.")
-            return redirect("consent:purpose_detail", code=purpose.code)
-    return render(request, "consent/purpose_form.html", {"form": form, "purpose": None})
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required("consent.change_purpose", raise_exception=True)
-def purpose_edit(request, code: str):
-    """Change a purpose's name, description, lawful basis, whether it needs consent, whether it is active."""
-    purpose = selectors.purpose_for_user(user=request.user, code=code)
-    initial = {field: getattr(purpose, field) for field in ("name", "description", "lawful_basis", "consent_required", "active")}
-    form = PurposeForm(request.POST or None, initial=initial, creating=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_purpose(actor=request.user, purpose=purpose, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Purpose {purpose.name} saved.")
-            return redirect("consent:purpose_detail", code=purpose.code)
-    return render(request, "consent/purpose_form.html", {"form": form, "purpose": purpose})
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required("consent.add_privacynotice", raise_exception=True)
-def notice_create(request, code: str):
-    """Publish a new version of a purpose's privacy notice."""
-    purpose: Purpose = selectors.purpose_for_user(user=request.user, code=code)
-    form = NoticeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            notice = services.publish_notice(actor=request.user, purpose=purpose, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Notice {notice.version} published for {purpose.name}.")
-            return redirect("consent:purpose_detail", code=purpose.code)
-    return render(request, "consent/notice_form.html", {"form": form, "purpose": purpose})
