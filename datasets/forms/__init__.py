@@ -1,0 +1,1 @@
+"""The registry's forms, one module per concept."""
