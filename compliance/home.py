@@ -34,6 +34,15 @@ def cards_for(user) -> list[Card]:
                 "Manage users",
             )
         )
+    if user.has_perm("datasets.view_mlmodel") or user.has_perm("datasets.add_mlmodel"):
+        cards.append(
+            Card(
+                "Models",
+                "Which models were trained on which dataset versions, with what privacy, and the runs an erasure has flagged.",
+                reverse("models:list"),
+                "Open the models",
+            )
+        )
     if user.has_perm("consent.view_datasubject"):
         cards.append(
             Card(
