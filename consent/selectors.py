@@ -132,6 +132,14 @@ def search_subjects(*, user, query: str = "", now: datetime | None = None) -> Qu
     )
 
 
+def subject_by_external_id(*, external_id: str) -> DataSubject:
+    """Return the subject with ``external_id`` for a caller already authorised (an API key by its scope); Http404 if none."""
+    subject = DataSubject.objects.filter(external_id=external_id).first()
+    if subject is None:
+        raise Http404(NO_SUBJECT)
+    return subject
+
+
 def subject_for_user(*, user, external_id: str) -> DataSubject:
     """Return the subject with ``external_id`` if ``user`` may see it; Http404 otherwise (missing or forbidden)."""
     subject = visible_subjects(user).filter(external_id=external_id).first()
@@ -280,6 +288,19 @@ def purposes_with_coverage(*, user, now: datetime | None = None) -> list[Purpose
 def coverage_for_purpose(*, purpose: Purpose, now: datetime | None = None) -> PurposeCoverage:
     """Return one purpose's consent coverage (two queries)."""
     return _coverage([purpose], now or timezone.now())[0]
+
+
+def all_purposes() -> QuerySet[Purpose]:
+    """Return every purpose by name, for a caller already authorised (an API key by its scope)."""
+    return Purpose.objects.order_by("name", "code")
+
+
+def purpose_by_code(*, code: str) -> Purpose:
+    """Return the purpose with ``code`` for a caller already authorised (an API key by its scope); Http404 if none."""
+    purpose = Purpose.objects.filter(code=code).first()
+    if purpose is None:
+        raise Http404(NO_PURPOSE)
+    return purpose
 
 
 def purpose_for_user(*, user, code: str) -> Purpose:

@@ -217,3 +217,17 @@ def test_notices_count_the_consents_naming_them(grant, subject, purpose):
 
     assert (notice.version, notice.event_count) == ("v1", 1)
     assert ConsentEvent.objects.count() == 1
+
+
+def test_callers_authorised_by_scope_read_subjects_and_purposes_without_model_permissions(subject, purpose, dpo):
+    from consent.services import create_purpose
+
+    create_purpose(actor=dpo, code="analytics", name="Analytics", lawful_basis="legitimate_interests", consent_required=False)
+
+    assert selectors.subject_by_external_id(external_id="user-1") == subject
+    assert selectors.purpose_by_code(code="marketing") == purpose
+    assert [p.code for p in selectors.all_purposes()] == ["analytics", "marketing"]
+    with pytest.raises(Http404):
+        selectors.subject_by_external_id(external_id="nobody")
+    with pytest.raises(Http404):
+        selectors.purpose_by_code(code="nothing")
