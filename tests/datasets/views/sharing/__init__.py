@@ -1,0 +1,1 @@
+"""Tests of the share-link pages and the recipient's download."""
