@@ -11,6 +11,7 @@ from consent.services.errors import ConsentActionRefused
 from consent.services.exports import RECEIPT_FORMATS, export_event_receipt, export_subject_receipt
 from consent.services.purposes import create_purpose, publish_notice, update_purpose
 from consent.services.records import (
+    advance_states,
     clean_evidence,
     lapse_expired_consents,
     record_consent,
@@ -23,6 +24,7 @@ __all__ = [
     "ConsentActionRefused",
     "RECEIPT_FORMATS",
     "UpsertedSubject",
+    "advance_states",
     "clean_evidence",
     "create_purpose",
     "export_event_receipt",

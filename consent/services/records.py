@@ -7,7 +7,7 @@ events that arrive late are kept in the history without rewinding the state.
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -143,38 +143,58 @@ def _existing_event(event_id: str | None) -> ConsentEvent | None:
     return ConsentEvent.objects.select_related("subject", "purpose", "notice").filter(event_id=event_id).first()
 
 
-def _locked_state(event: ConsentEvent) -> ConsentState | None:
-    return ConsentState.objects.select_for_update().filter(subject_id=event.subject_id, purpose_id=event.purpose_id).first()
-
-
-def _advance_state(event: ConsentEvent) -> bool:
-    """Move the subject × purpose state to ``event`` unless a newer event set it; return whether it moved."""
-    state = _locked_state(event)
-    if state is None:
-        try:
-            with transaction.atomic():
-                ConsentState.objects.create(
-                    subject_id=event.subject_id,
-                    purpose_id=event.purpose_id,
-                    status=event.status,
-                    occurred_at=event.occurred_at,
-                    expires_at=event.expires_at,
-                    notice=event.notice,
-                    last_event=event,
-                )
-                return True
-        except IntegrityError:
-            state = _locked_state(event)
-    if event.occurred_at < state.occurred_at:
-        return False
+def _apply(state: ConsentState, event: ConsentEvent) -> None:
     state.status = event.status
     state.occurred_at = event.occurred_at
     state.expires_at = event.expires_at
     # A withdrawal names no notice: the state keeps the version the consent was given under.
-    state.notice = event.notice or state.notice
+    state.notice_id = event.notice_id or state.notice_id
     state.last_event = event
-    state.save()
-    return True
+
+
+@transaction.atomic
+def advance_states(*, events: Sequence[ConsentEvent]) -> int:
+    """Move each subject × purpose state to the newest of ``events`` for it; return how many states moved.
+
+    For writers that insert events themselves (the bulk import), in their
+    transaction, after the insert: the same rule as ``record_consent``, which
+    calls it too. A state moves only to an event at least as new (by
+    ``occurred_at``) as its current one, so late events never rewind it.
+    Existing states are locked; two writers creating the same state at once
+    both succeed, the second moving the first's row.
+    """
+    newest: dict[tuple, ConsentEvent] = {}
+    for event in events:
+        key = (event.subject_id, event.purpose_id)
+        if key not in newest or event.occurred_at >= newest[key].occurred_at:
+            newest[key] = event
+    if not newest:
+        return 0
+    existing = {
+        (state.subject_id, state.purpose_id): state
+        for state in ConsentState.objects.select_for_update().filter(
+            subject_id__in={key[0] for key in newest}, purpose_id__in={key[1] for key in newest}
+        )
+    }
+    created, moved = [], []
+    for key, event in newest.items():
+        state = existing.get(key)
+        if state is None:
+            state = ConsentState(subject_id=event.subject_id, purpose_id=event.purpose_id)
+            _apply(state, event)
+            created.append(state)
+        elif event.occurred_at >= state.occurred_at:
+            _apply(state, event)
+            state.updated_at = timezone.now()
+            moved.append(state)
+    try:
+        with transaction.atomic():
+            ConsentState.objects.bulk_create(created)
+    except IntegrityError:
+        # Another writer created one of these states since we looked: lock theirs and move it.
+        return len(moved) + advance_states(events=[state.last_event for state in created])
+    ConsentState.objects.bulk_update(moved, ["status", "occurred_at", "expires_at", "notice", "last_event", "updated_at"])
+    return len(created) + len(moved)
 
 
 @transaction.atomic
@@ -256,7 +276,7 @@ def record_consent(
         if existing is None:
             raise
         return _replayed(existing, subject_external_id=subject.external_id, purpose_code=purpose.code, status=status)
-    current = _advance_state(event)
+    current = advance_states(events=[event]) == 1
     record_event(
         actor=actor,
         action="consent.recorded",

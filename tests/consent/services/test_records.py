@@ -324,3 +324,32 @@ def test_recording_by_external_id_names_a_missing_subject_id_as_subject(dpo, pur
         )
 
     assert refused.value.message_dict == {"subject": ["Give the subject's external id."]}
+
+
+# --- Bulk writers --------------------------------------------------------------------------
+
+
+def test_bulk_written_events_move_their_states_in_a_few_queries(dpo, make_subject, purpose, django_assert_max_num_queries):
+    from consent.services import advance_states
+
+    notice = purpose.notices.get()
+    now = timezone.now()
+    first, second = make_subject("bulk-1"), make_subject("bulk-2")
+    current = record_consent(actor=dpo, subject=first, purpose=purpose, status="granted", notice_version="v1", collection_method="app")
+    events = ConsentEvent.objects.bulk_create(
+        [
+            # Older than the recorded grant: kept in the history, the state stays.
+            ConsentEvent(subject=first, purpose=purpose, status="withdrawn", occurred_at=now - timedelta(days=1), collection_method="import"),
+            ConsentEvent(subject=second, purpose=purpose, status="granted", occurred_at=now - timedelta(days=2), notice=notice, collection_method="import"),
+            ConsentEvent(subject=second, purpose=purpose, status="withdrawn", occurred_at=now - timedelta(days=1), collection_method="import"),
+        ]
+    )
+
+    # One SELECT … FOR UPDATE, one INSERT, one UPDATE at most, and two savepoints around them.
+    with django_assert_max_num_queries(7):
+        moved = advance_states(events=events)
+
+    assert moved == 1
+    assert _state(first, purpose).last_event_id == current.pk
+    state = _state(second, purpose)
+    assert (state.status, state.last_event_id, state.notice_id) == ("withdrawn", events[2].pk, None)
