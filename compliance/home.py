@@ -34,6 +34,15 @@ def cards_for(user) -> list[Card]:
                 "Manage users",
             )
         )
+    if user.has_perm("datasets.view_dataset") or user.has_perm("datasets.add_dataset"):
+        cards.append(
+            Card(
+                "Datasets",
+                "What personal data is held, why, for how long, where it is stored and how it is protected; gaps flagged.",
+                reverse("datasets:list"),
+                "Open the dataset registry",
+            )
+        )
     if user.has_perm("datasets.view_mlmodel") or user.has_perm("datasets.add_mlmodel"):
         cards.append(
             Card(

@@ -26,6 +26,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Audit log", "audit:event_list", _perm("audit.view_auditevent")),
     NavItem("Users", "accounts:user_list", _perm("accounts.manage_users")),
     NavItem("API keys", "accounts:api_key_list", lambda user: can_manage_api_keys(user=user)),
+    # Readers of every dataset, and stewards, who see the ones granted to them.
+    NavItem("Datasets", "datasets:list", lambda user: user.has_perm("datasets.view_dataset") or user.has_perm("datasets.add_dataset")),
     # Readers of every model, and ML engineers, who see the ones granted to them.
     NavItem("Models", "models:list", lambda user: user.has_perm("datasets.view_mlmodel") or user.has_perm("datasets.add_mlmodel")),
     NavItem("Subjects", "consent:subject_search", _perm("consent.view_datasubject")),

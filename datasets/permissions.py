@@ -30,6 +30,11 @@ def has_perm_on(user, codename: str, obj) -> bool:
     return user.has_perm(name) or user.has_perm(name, obj)
 
 
+def can_browse_datasets(user) -> bool:
+    """Whether ``user`` may open the dataset list: readers of every dataset, and stewards (who register them)."""
+    return user.has_perm("datasets.view_dataset") or user.has_perm("datasets.add_dataset")
+
+
 def can_view_dataset(user, dataset: Dataset) -> bool:
     return has_perm_on(user, "view_dataset", dataset)
 

@@ -1,0 +1,1 @@
+"""Tests of the dataset pages: list, overview, forms, locations, history, import and export."""
