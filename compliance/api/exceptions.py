@@ -10,8 +10,10 @@ unexpected exception a 500 with a support id, never an HTML page.
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -28,6 +30,15 @@ logger = logging.getLogger("custos.errors")
 INVALID_REQUEST = "The request has invalid fields: see errors."
 NOT_AUTHENTICATED = "Authenticate with an API key (“Authorization: Bearer <key>”) or sign in."
 SERVER_ERROR = "Something went wrong on our side. Quote support id {support_id} if you report it."
+TOO_LARGE = "The request body is larger than the {limit:,} bytes the API accepts in one request."
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """413: the request body is past DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
 
 
 class Conflict(exceptions.APIException):
@@ -46,6 +57,8 @@ def _as_api_exception(exc: Exception) -> Exception:
         return exceptions.ValidationError(errors)
     if isinstance(exc, Http404):
         return exceptions.NotFound(*exc.args)
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(*exc.args)
     if isinstance(exc, exceptions.NotAuthenticated) and exc.detail == exceptions.NotAuthenticated.default_detail:
