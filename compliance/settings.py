@@ -219,6 +219,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field name ("status") other choice sets share get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "DatasetStatusEnum": "datasets.models.Dataset.Status",
+        "TrainingRunStatusEnum": "datasets.models.RunStatus",
+    },
 }
 
 # --- Security headers ---------------------------------------------------------

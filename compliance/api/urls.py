@@ -1,6 +1,6 @@
 """/api/v1/ — later parts include their endpoint modules here, in the "api" namespace."""
 
-from django.urls import path
+from django.urls import include, path
 
 from compliance.api import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
+    path("", include("datasets.api.urls")),
 ]
