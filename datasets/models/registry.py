@@ -37,6 +37,9 @@ class Dataset(models.Model):
     datasets through the model-level view permission.
     """
 
+    # Fixed addresses in datasets/urls/catalog.py; a slug equal to one would hide its own page.
+    RESERVED_SLUGS = frozenset({"new", "import"})
+
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ARCHIVED = "archived", "Archived"

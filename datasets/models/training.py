@@ -18,6 +18,9 @@ class MLModel(models.Model):
     auditors see every model.
     """
 
+    # Fixed addresses in datasets/urls/models.py; a slug equal to one would hide its own page.
+    RESERVED_SLUGS = frozenset({"new", "runs", "for-dataset"})
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     owner = models.ForeignKey(

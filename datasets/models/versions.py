@@ -20,6 +20,9 @@ class DatasetVersion(models.Model):
     path, hash and size; its ``content_digest`` is a SHA-256 when one is known.
     """
 
+    # Fixed addresses in datasets/urls/versions.py; a label equal to one would hide its own page.
+    RESERVED_LABELS = frozenset({"new", "import-dvc"})
+
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="versions")
     label = models.CharField(max_length=100, help_text="For example v3 or 2026-03-01.")
     created_at = models.DateTimeField(default=timezone.now)

@@ -97,12 +97,19 @@ def format_number(value: float) -> str:
     return str(int(rounded)) + ".0" if rounded.is_integer() else str(rounded)
 
 
+def reserved_slugs(model: type[models.Model]) -> frozenset[str]:
+    """Return the words ``model``'s pages use as fixed addresses (``new``, ``import``…)."""
+    return getattr(model, "RESERVED_SLUGS", frozenset())
+
+
 def clean_slug(value: str, *, model: type[models.Model], label: str) -> str:
     slug = value.strip()
     if slug != slugify(slug) or not slug or len(slug) > 100:
         raise ValidationError(
             f"{value!r} is not a valid slug: use 1 to 100 lower-case letters, digits and hyphens."
         )
+    if slug in reserved_slugs(model):
+        raise ValidationError(f"{slug!r} names a page of its own and cannot be a {label}'s slug; choose another.")
     if model._default_manager.filter(slug=slug).exists():
         raise ValidationError(f"A {label} with the slug {slug!r} already exists.")
     return slug
@@ -112,6 +119,7 @@ def unique_slug(name: str, *, model: type[models.Model], fallback: str) -> str:
     """Return a slug derived from ``name`` that ``model`` does not use yet (``-2``, ``-3``… when taken)."""
     base = slugify(name)[:90].strip("-") or fallback
     taken = set(model._default_manager.filter(slug__startswith=base).values_list("slug", flat=True))
+    taken |= reserved_slugs(model)
     if base not in taken:
         return base
     number = 2

@@ -65,6 +65,8 @@ def _clean_label(dataset: Dataset, label: str) -> str:
             "A version label is 1 to 100 letters, digits, dots, hyphens and underscores, starting with a letter or"
             " digit, for example v3 or 2026-03-01."
         )
+    if label in DatasetVersion.RESERVED_LABELS:
+        raise ValidationError(f"{label!r} names a page of its own and cannot be a version label; choose another.")
     if DatasetVersion.objects.filter(dataset=dataset, label=label).exists():
         raise ValidationError(f"Dataset {dataset.slug!r} already has a version labelled {label!r}.")
     return label
