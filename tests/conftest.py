@@ -23,9 +23,13 @@ def _isolated_var(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(settings, tmp_path):
     # API throttling counts live in the cache, keyed by key id, and ids repeat
-    # from one test to the next: without this, counts would carry over.
+    # from one test to the next: without this, counts would carry over. The
+    # embedded profile's file cache moves into the test's own folder, so two test
+    # runs in one checkout never clear each other's counts.
+    if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": str(tmp_path / "cache")}}
     cache.clear()
 
 
