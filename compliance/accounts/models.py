@@ -170,7 +170,7 @@ class ApiKey(models.Model):
         ERASURE_WRITE = "erasure:write", "File erasure requests"
         ERASURE_APPROVE = "erasure:approve", "Approve erasure requests"
         REGISTRY_WRITE = "registry:write", "Register datasets, locations, versions, models and training runs"
-        TRAINING_WRITE = "training:write", "Record staff training"
+        TRAINING_WRITE = "training:write", "Register ML models and their training runs"
         REPORTS_READ = "reports:read", "Download reports"
 
     name = models.CharField(
