@@ -109,10 +109,13 @@ def _watermarked_copy(link):
 
 @login_not_required
 @mfa_not_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def download(request, token: str):
     """The recipient's download: the version's file with the recipient's canary rows, counted and audited.
 
+    GET shows what the link offers and a Download button; only the POST serves
+    and counts the file. Mail scanners and link previews fetch links with GET, and
+    would otherwise spend the recipient's downloads before they click.
     A revoked, expired or used-up link answers 410 saying which; an unknown
     token 404; a file that cannot be read 503, without counting a download.
     """
@@ -125,6 +128,8 @@ def download(request, token: str):
     state = link.state
     if state != ShareState.ACTIVE:
         return _recipient_page(request, title="Link no longer valid", message=unavailable_message(link, state), status=410)
+    if request.method == "GET":
+        return _unlogged(render(request, "datasets/sharing/recipient_landing.html", {"link": link}))
     try:
         copy = _watermarked_copy(link)
     except (OSError, ValueError, KeyError, ValidationError) as error:

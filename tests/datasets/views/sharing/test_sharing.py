@@ -110,7 +110,7 @@ def test_the_tab_lists_links_with_downloads_and_state(steward, dataset, issue, d
     revoked, _ = issue(recipient_name="Revoked Rob")
     revoke_share_link(actor=dpo, link=revoked)
     used, used_token = issue(recipient_name="Used Ursula", max_downloads=1)
-    Client().get(download_url(used_token))
+    Client().post(download_url(used_token))
 
     response = verified_client(steward).get(links_url(dataset))
 
@@ -198,7 +198,7 @@ def test_the_recipient_downloads_a_watermarked_copy_that_traces_back_to_the_link
     link, token = issue()
     other, _ = issue(recipient_name="Someone else")
 
-    response = Client().get(download_url(token))
+    response = Client().post(download_url(token))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -220,6 +220,23 @@ def test_the_recipient_downloads_a_watermarked_copy_that_traces_back_to_the_link
     assert token not in all_audit_text()
 
 
+def test_opening_the_link_shows_what_it_offers_without_spending_a_download(issue, caplog):
+    link, token = issue(max_downloads=3)
+
+    with caplog.at_level(logging.DEBUG):
+        response = Client(enforce_csrf_checks=True).get(download_url(token))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Data shared with you" in content and "Partner Ltd" in content
+    assert "<dt>Downloads left</dt><dd>3</dd>" in content
+    assert 'name="csrfmiddlewaretoken"' in content
+    link.refresh_from_db()
+    assert link.download_count == 0
+    assert not AuditEvent.objects.filter(action="share_link.downloaded").exists()
+    assert token not in caplog.text
+
+
 def test_a_jsonl_file_is_served_as_json_lines(steward, dataset, version, stores, dpo, in_a_week):
     path = stores / "events.jsonl"
     path.write_text("".join(json.dumps({"customer_id": f"c{n}", "email": f"p{n}@example.org"}) + "\n" for n in range(5)))
@@ -230,7 +247,7 @@ def test_a_jsonl_file_is_served_as_json_lines(steward, dataset, version, stores,
         actor=steward, version=version, location=location, recipient_name="R", recipient_organisation="P", purpose="S", expires_at=in_a_week
     )
 
-    response = Client().get(download_url(issued.token))
+    response = Client().post(download_url(issued.token))
 
     assert response["Content-Type"] == "application/x-ndjson; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="shop-customers-v1.jsonl"'
@@ -242,14 +259,14 @@ def test_a_signed_in_user_who_has_not_passed_mfa_may_still_download(issue, make_
     _link, token = issue()
     client = Client()
     client.force_login(make_user(Role.DPO))
-    assert client.get(download_url(token)).status_code == 200
+    assert client.post(download_url(token)).status_code == 200
 
 
 def test_the_link_is_dead_after_its_last_download(issue, caplog):
     link, token = issue(max_downloads=3)
     client = Client()
     for _ in range(3):
-        assert client.get(download_url(token)).status_code == 200
+        assert client.post(download_url(token)).status_code == 200
 
     with caplog.at_level(logging.DEBUG):
         response = client.get(download_url(token))
@@ -267,7 +284,7 @@ def test_a_revoked_link_says_when_it_was_revoked(issue, dpo, caplog):
         revoke_share_link(actor=dpo, link=link)
 
     with caplog.at_level(logging.DEBUG):
-        response = Client().get(download_url(token))
+        response = Client().post(download_url(token))
 
     assert response.status_code == 410
     assert "This share link was revoked on 2 March 2026, 09:30." in response.content.decode()
@@ -285,7 +302,7 @@ def test_an_expired_link_says_when_it_expired(steward, version, csv_location):
             expires_at=datetime(2026, 3, 8, 17, 0, tzinfo=LONDON),
         )
     with time_machine.travel(datetime(2026, 3, 9, 8, 0, tzinfo=LONDON), tick=False):
-        response = Client().get(download_url(issued.token))
+        response = Client().post(download_url(issued.token))
 
     assert response.status_code == 410
     assert "This share link expired on 8 March 2026, 17:00." in response.content.decode()
@@ -295,7 +312,7 @@ def test_an_expired_link_says_when_it_expired(steward, version, csv_location):
 def test_an_unknown_token_is_not_found_and_not_logged(caplog, db):
     token = "not-a-real-token-" + "x" * 20
     with caplog.at_level(logging.DEBUG):
-        response = Client().get(download_url(token))
+        response = Client().post(download_url(token))
     assert response.status_code == 404
     assert "This share link does not exist." in response.content.decode()
     assert token not in caplog.text
@@ -306,7 +323,7 @@ def test_a_missing_file_is_not_served_and_not_counted(issue, csv_location, caplo
     Path(csv_location.path).unlink()
 
     with caplog.at_level(logging.DEBUG):
-        response = Client().get(download_url(token))
+        response = Client().post(download_url(token))
 
     assert response.status_code == 503
     assert UNAVAILABLE in response.content.decode()
