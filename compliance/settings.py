@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "compliance.crypto",
     "datasets",
     "consent",
+    "consent.erasure",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,12 @@ CUSTOS_WITHDRAWAL_METHOD = env.str(
     default="Write to the contact above, or use the privacy settings of the product where you gave consent.",
 )
 
+# --- Erasure -------------------------------------------------------------------
+# Requests under the internal policy (subjects outside GDPR and CCPA) are due this
+# many days after receipt; a request counts as due soon this many days ahead.
+ERASURE_POLICY_DAYS = env.int("ERASURE_POLICY_DAYS", default=30)
+ERASURE_DUE_SOON_DAYS = env.int("ERASURE_DUE_SOON_DAYS", default=7)
+
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-gb"
 # Statutory deadlines are computed in the organisation's time zone.
@@ -342,6 +349,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "compliance.tasks.record_worker_heartbeat", "schedule": 15.0},
     "audit-verify-and-checkpoint": {"task": "compliance.audit.tasks.verify_and_checkpoint", "schedule": 3600.0},
     "consent-lapse-expired": {"task": "consent.tasks.lapse_expired_consents", "schedule": 3600.0},
+    # Idempotent (one mail per threshold and due date), so hourly costs nothing and catches a missed run.
+    "erasure-reminders": {"task": "consent.erasure.tasks.send_erasure_reminders", "schedule": 3600.0},
 }
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=60)
 

@@ -33,6 +33,14 @@ CONSENT_READ = [
     "consent.view_consentstate",
 ]
 
+# Reading erasure requests, their steps and discovery counts, and legal holds.
+ERASURE_READ = [
+    "erasure.view_erasurerequest",
+    "erasure.view_erasurestep",
+    "erasure.view_discoveryresult",
+    "erasure.view_legalhold",
+]
+
 # "app_label.codename" per role. Permissions of apps not installed yet are skipped.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DPO: [
@@ -56,6 +64,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "consent.change_purpose",
         "consent.add_privacynotice",
         "consent.add_consentevent",
+        # Erasure: file, verify, approve, reject requests; set and release legal holds.
+        *ERASURE_READ,
+        "erasure.add_erasurerequest",
+        "erasure.change_erasurerequest",
+        "erasure.approve_erasurerequest",
+        "erasure.add_legalhold",
+        "erasure.change_legalhold",
     ],
     Role.COMPLIANCE_MANAGER: [
         "audit.view_auditevent",
@@ -64,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "datasets.view_dataset",
         "datasets.view_mlmodel",
         *CONSENT_READ,
+        *ERASURE_READ,
     ],
     Role.AUDITOR: [
         "audit.view_auditevent",
@@ -71,6 +87,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "datasets.view_dataset",
         "datasets.view_mlmodel",
         *CONSENT_READ,
+        *ERASURE_READ,
     ],
     # Stewards and engineers see only what is granted to them (object permissions).
     Role.DATA_STEWARD: ["datasets.add_dataset"],
