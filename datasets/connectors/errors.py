@@ -60,7 +60,7 @@ def os_error(error: OSError, *, what: str) -> ConnectorError:
     if isinstance(error, IsADirectoryError):
         return PermanentError(f"{what} is a directory, not a file.")
     if error.errno == errno.ENOSPC:
-        return TransientError(f"There is no space left on the device holding {what}.")
+        return TransientError(f"{what}: no space left on the device; Custos will try again.")
     if error.errno == errno.EROFS:
         return PermanentError(f"{what} is on a read-only file system.")
     reason = error.strerror or type(error).__name__
