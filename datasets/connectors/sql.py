@@ -358,10 +358,18 @@ def classify_sql_error(error: BaseException, target: SqlTarget) -> ConnectorErro
         classified = _sqlite_error(original, target)
     if classified is not None:
         return classified
-    reason = target.scrub(str(original))
+    reason = target.scrub(_driver_message(original))
     if error.connection_invalidated or isinstance(error, sa_exc.OperationalError):
         return TransientError(f"Database {target.database} failed: {reason}. Custos will try again.")
     return PermanentError(f"Database {target.database} refused the erasure: {reason}")
+
+
+def _driver_message(original) -> str:
+    """Return the text of a driver's error: PyMySQL's comes as (code, text)."""
+    args = getattr(original, "args", ())
+    if len(args) > 1 and isinstance(args[0], int):
+        return str(args[1])
+    return str(original)
 
 
 def _refused_password(target: SqlTarget) -> PermanentError:
