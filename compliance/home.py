@@ -13,6 +13,19 @@ class Card:
     action: str
 
 
+def _erasure_card(user) -> Card:
+    # Imported here: consent depends on compliance, not the other way round; the home page only reads its counts.
+    from consent.erasure.selectors import clock_counts
+
+    counts = clock_counts(user=user)
+    return Card(
+        "Erasure requests",
+        f"{counts.overdue} overdue, {counts.due_soon} due soon. Verify, approve and follow each request's statutory clock.",
+        reverse("erasure:request_list"),
+        "Open erasure requests",
+    )
+
+
 def cards_for(user) -> list[Card]:
     """Return the home-page cards for ``user``'s roles and permissions."""
     cards = []
@@ -61,6 +74,8 @@ def cards_for(user) -> list[Card]:
                 "Find a subject",
             )
         )
+    if user.has_perm("erasure.view_erasurerequest"):
+        cards.append(_erasure_card(user))
     cards.append(
         Card(
             "Your account",

@@ -1,0 +1,232 @@
+"""Reads of erasure requests and legal holds, scoped to what the user may see.
+
+The DPO, compliance managers and auditors read them through model-level view
+permissions; nobody else does. A missing record and a forbidden one raise the
+same Http404. Lists fetch what their rows show in a constant number of
+queries, however many requests there are.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from consent.erasure import clocks
+from consent.erasure.models import DiscoveryResult, ErasureRequest, ErasureStep, LegalHold
+from consent.models import DataSubject
+from datasets.models import StorageLocation, SubjectKey
+
+VIEW_REQUEST = "erasure.view_erasurerequest"
+VIEW_HOLD = "erasure.view_legalhold"
+HANDLE_REQUEST = "erasure.change_erasurerequest"
+NO_REQUEST = "No such erasure request."
+NO_HOLD = "No such legal hold."
+
+
+def _may(user, permission: str) -> bool:
+    return getattr(user, "is_authenticated", False) and user.has_perm(permission)
+
+
+# --- Requests ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    """What the request list is narrowed to; empty values do not filter.
+
+    ``due`` is ``soon`` (open, clock running, due within ERASURE_DUE_SOON_DAYS
+    and not yet past) or ``overdue`` (open, clock running, past due).
+    """
+
+    status: str = ""
+    regulation: str = ""
+    due: str = ""
+    assignee: int | None = None
+
+
+def visible_requests(user) -> QuerySet[ErasureRequest]:
+    """Return every request ``user`` may see: all of them with the view permission, none otherwise."""
+    if not _may(user, VIEW_REQUEST):
+        return ErasureRequest.objects.none()
+    return ErasureRequest.objects.all()
+
+
+def _running_clock() -> Q:
+    return Q(status__in=ErasureRequest.OPEN_STATUSES, paused_at__isnull=True)
+
+
+def overdue_condition(now: datetime) -> Q:
+    return _running_clock() & Q(due_at__lt=now)
+
+
+def due_soon_condition(now: datetime) -> Q:
+    return _running_clock() & Q(due_at__gte=now, due_at__lte=clocks.due_soon_limit(now))
+
+
+def requests_for_user(*, user, filters: RequestFilters | None = None, now: datetime | None = None) -> QuerySet:
+    """Return the requests ``user`` may see, soonest due first, with their subject and assignee (one query)."""
+    filters = filters or RequestFilters()
+    now = now or timezone.now()
+    requests = visible_requests(user).select_related("subject", "assignee")
+    if filters.status:
+        requests = requests.filter(status=filters.status)
+    if filters.regulation:
+        requests = requests.filter(regulation=filters.regulation)
+    if filters.due == "soon":
+        requests = requests.filter(due_soon_condition(now))
+    elif filters.due == "overdue":
+        requests = requests.filter(overdue_condition(now))
+    if filters.assignee:
+        requests = requests.filter(assignee_id=filters.assignee)
+    return requests.order_by("due_at", "pk")
+
+
+def request_for_user(*, user, pk) -> ErasureRequest:
+    """Return request ``pk`` if ``user`` may see it; Http404 otherwise (missing, malformed or forbidden)."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise Http404(NO_REQUEST) from None
+    request = visible_requests(user).select_related("subject", "assignee").filter(pk=key).first()
+    if request is None:
+        raise Http404(NO_REQUEST)
+    return request
+
+
+def request_by_id(*, pk) -> ErasureRequest:
+    """Return request ``pk`` for a caller already authorised (an API key by its scope); Http404 if none."""
+    request = ErasureRequest.objects.select_related("subject").filter(pk=pk).first()
+    if request is None:
+        raise Http404(NO_REQUEST)
+    return request
+
+
+def requests_for_subject(*, user, subject: DataSubject) -> QuerySet[ErasureRequest]:
+    """Return the subject's requests ``user`` may see, newest first."""
+    return visible_requests(user).filter(subject=subject).select_related("assignee").order_by("-received_at", "-pk")
+
+
+@dataclass(frozen=True)
+class ClockCounts:
+    """How many open requests are due soon and overdue now."""
+
+    due_soon: int
+    overdue: int
+
+
+def clock_counts(*, user, now: datetime | None = None) -> ClockCounts:
+    """Return how many requests ``user`` may see are due soon and overdue (one query)."""
+    now = now or timezone.now()
+    counts = visible_requests(user).aggregate(
+        due_soon=Count("pk", filter=due_soon_condition(now)), overdue=Count("pk", filter=overdue_condition(now))
+    )
+    return ClockCounts(due_soon=counts["due_soon"], overdue=counts["overdue"])
+
+
+def handlers() -> QuerySet:
+    """Return the active users who may handle erasure requests (DPOs and administrators), by username."""
+    app_label, codename = HANDLE_REQUEST.split(".")
+    granted = Q(
+        groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
+    ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+    return get_user_model().objects.filter(granted | Q(is_superuser=True), is_active=True).distinct().order_by("username")
+
+
+# --- Steps, discovery, locations -----------------------------------------------------------
+
+
+def steps_for_request(*, request: ErasureRequest) -> list[ErasureStep]:
+    """Return the request's steps with their locations, datasets and holds (one query)."""
+    return list(
+        request.steps.select_related("location", "location__dataset", "legal_hold").order_by(
+            "location__dataset__name", "location__name", "pk"
+        )
+    )
+
+
+def discovery_for_request(*, request: ErasureRequest) -> list[DiscoveryResult]:
+    """Return the request's discovery counts per location (one query)."""
+    return list(
+        request.discovery_results.select_related("location", "location__dataset").order_by(
+            "location__dataset__name", "location__name"
+        )
+    )
+
+
+def request_keys(request: ErasureRequest) -> set[str]:
+    """Return the kinds of subject key the request can supply: external id for a known subject, email, phone."""
+    keys = set()
+    subject = request.subject
+    if subject is not None:
+        keys.add(SubjectKey.EXTERNAL_ID.value)
+    if request.email_index or (subject is not None and subject.email_index):
+        keys.add(SubjectKey.EMAIL.value)
+    if request.phone_index or (subject is not None and subject.phone_index):
+        keys.add(SubjectKey.PHONE.value)
+    return keys
+
+
+def applicable_locations(request: ErasureRequest) -> list[StorageLocation]:
+    """Return the storage locations that may hold the request's subject: those keyed by an identifier it has."""
+    return list(
+        StorageLocation.objects.filter(subject_key__in=request_keys(request))
+        .select_related("dataset")
+        .order_by("dataset__name", "name", "pk")
+    )
+
+
+# --- Legal holds -------------------------------------------------------------------------------
+
+
+def active_holds(*, now: datetime | None = None) -> QuerySet[LegalHold]:
+    """Return the legal holds in force at ``now``: not released and not past their end."""
+    now = now or timezone.now()
+    return LegalHold.objects.filter(released_at__isnull=True).filter(Q(until__isnull=True) | Q(until__gt=now))
+
+
+def holds_for_request(request: ErasureRequest, *, datasets=None, now: datetime | None = None) -> list[LegalHold]:
+    """Return the active holds on the request's subject or on ``datasets`` (ids), oldest first."""
+    condition = Q(dataset__in=list(datasets or []))
+    if request.subject_id:
+        condition |= Q(subject_id=request.subject_id)
+    return list(
+        active_holds(now=now).filter(condition).select_related("dataset", "subject", "set_by").order_by("set_at", "pk")
+    )
+
+
+def holds_affecting_request(*, request: ErasureRequest, now: datetime | None = None) -> list[LegalHold]:
+    """Return the holds in force on the subject or on a dataset whose locations may hold them."""
+    datasets = {location.dataset_id for location in applicable_locations(request)}
+    return holds_for_request(request, datasets=datasets, now=now)
+
+
+HOLD_STATES = ("active", "ended", "all")
+
+
+def holds_for_user(*, user, state: str = "active", now: datetime | None = None) -> QuerySet[LegalHold]:
+    """Return the legal holds ``user`` may see: those in force, those ended (released or expired), or all."""
+    if not _may(user, VIEW_HOLD):
+        return LegalHold.objects.none()
+    now = now or timezone.now()
+    holds = LegalHold.objects.select_related("dataset", "subject", "set_by", "released_by")
+    in_force = Q(released_at__isnull=True) & (Q(until__isnull=True) | Q(until__gt=now))
+    if state == "active":
+        holds = holds.filter(in_force)
+    elif state == "ended":
+        holds = holds.exclude(in_force)
+    return holds.order_by("-set_at", "-pk")
+
+
+def hold_for_user(*, user, pk) -> LegalHold:
+    """Return legal hold ``pk`` if ``user`` may see it; Http404 otherwise."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise Http404(NO_HOLD) from None
+    hold = holds_for_user(user=user, state="all").filter(pk=key).first()
+    if hold is None:
+        raise Http404(NO_HOLD)
+    return hold

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from consent.erasure import views
+
+app_name = "erasure"
+
+urlpatterns = [
+    path("requests/", views.request_list, name="request_list"),
+    path("requests/new/", views.request_create, name="request_create"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/reveal/", views.request_reveal, name="request_reveal"),
+    path("requests/<int:pk>/verify/", views.request_verify, name="request_verify"),
+    path("requests/<int:pk>/approve/", views.request_approve, name="request_approve"),
+    path("requests/<int:pk>/reject/", views.request_reject, name="request_reject"),
+    path("requests/<int:pk>/extend/", views.request_extend, name="request_extend"),
+    path("requests/<int:pk>/pause/", views.request_pause, name="request_pause"),
+    path("requests/<int:pk>/resume/", views.request_resume, name="request_resume"),
+    path("requests/<int:pk>/reassign/", views.request_reassign, name="request_reassign"),
+    path("requests/<int:pk>/cancel/", views.request_cancel, name="request_cancel"),
+    path("holds/", views.hold_list, name="hold_list"),
+    path("holds/new/", views.hold_create, name="hold_create"),
+    path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
+]

@@ -1,0 +1,49 @@
+"""Matrix rows for the erasure pages (consent/erasure/urls.py)."""
+
+from compliance.accounts.roles import Role
+from compliance.audit.actors import SystemActor
+from consent.erasure import services
+from consent.services import upsert_subject
+from datasets.services import create_dataset
+from tests.permission_matrix import ADMIN, STAFF_READERS, UrlCase
+
+SETUP = SystemActor("matrix")
+DPO_ONLY = frozenset({Role.DPO.value, ADMIN})
+
+
+def _request(user) -> dict:
+    subject = upsert_subject(actor=SETUP, external_id="matrix-subject").subject
+    request = services.receive_erasure_request(
+        actor=SETUP, subject=subject, identifiers=None, source="browser", requester_contact="by post"
+    )
+    return {"pk": request.pk}
+
+
+def _hold(user) -> dict:
+    dataset = create_dataset(actor=None, name=f"Held for {user.username}")
+    return {"pk": services.set_legal_hold(actor=SETUP, dataset=dataset, reason="Litigation").pk}
+
+
+def _post(name: str, **kwargs) -> UrlCase:
+    # Transitions answer with a redirect back to the request's page, with a message (an empty form is refused there).
+    return UrlCase(f"erasure:{name}", allowed=DPO_ONLY, denied=(403,), setup=_request, method="post", status=302, **kwargs)
+
+
+CASES = [
+    UrlCase("erasure:request_list", allowed=STAFF_READERS, denied=(403,)),
+    UrlCase("erasure:request_create", allowed=DPO_ONLY, denied=(403,)),
+    UrlCase("erasure:request_detail", allowed=STAFF_READERS, denied=(403,), setup=_request),
+    # Reveal shows the identifiers on its own response: 200 to a POST.
+    UrlCase("erasure:request_reveal", allowed=DPO_ONLY, denied=(403,), setup=_request, method="post"),
+    _post("request_verify"),
+    _post("request_approve"),
+    _post("request_reject"),
+    _post("request_extend"),
+    _post("request_pause"),
+    _post("request_resume"),
+    _post("request_reassign"),
+    _post("request_cancel"),
+    UrlCase("erasure:hold_list", allowed=STAFF_READERS, denied=(403,)),
+    UrlCase("erasure:hold_create", allowed=DPO_ONLY, denied=(403,)),
+    UrlCase("erasure:hold_release", allowed=DPO_ONLY, denied=(403,), setup=_hold, method="post", status=302),
+]
