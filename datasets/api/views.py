@@ -8,9 +8,10 @@ the service's message (code ``privacy_budget_exceeded`` for a privacy budget).
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
@@ -199,6 +200,31 @@ class LocationListView(RegistryView):
         with refusals_as_conflicts():
             location = services.add_storage_location(actor=request.user, dataset=dataset, **values)
         return self.answer(location, created=True)
+
+
+class LocationTestView(RegistryView):
+    """Testing a storage location's connection."""
+
+    required_scopes = {"POST": REGISTRY_WRITE}
+
+    @extend_schema(
+        summary="Test a storage location's connection",
+        description=_writes("registry:write", "must be allowed to edit the dataset")
+        + " Custos searches the store for a made-up subject key, changing nothing, and answers whether that worked;"
+        " on failure, message says why (never a secret) and retryable whether trying later may help.",
+        request=None,
+        responses=inline_serializer(
+            "ConnectionReport",
+            {"ok": serializers.BooleanField(), "message": serializers.CharField(), "retryable": serializers.BooleanField()},
+        ),
+    )
+    def post(self, request, slug: str, pk):
+        dataset = selectors.dataset_for_user(user=request.user, slug=slug)
+        location = selectors.location_for_user(user=request.user, pk=pk)
+        if location.dataset_id != dataset.pk:
+            raise Http404("No such storage location.")
+        report = services.test_location_connection(actor=request.user, location=location)
+        return Response({"ok": report.ok, "message": report.message, "retryable": report.retryable})
 
 
 class VersionListView(RegistryView):

@@ -17,7 +17,13 @@ from datasets.services.datasets import (
     update_dataset,
 )
 from datasets.services.errors import PrivacyBudgetExceeded, RegistryActionRefused, ShareLinkUnavailable
-from datasets.services.locations import add_storage_location, remove_storage_location, update_storage_location
+from datasets.services.locations import (
+    ConnectionReport,
+    add_storage_location,
+    remove_storage_location,
+    test_location_connection,
+    update_storage_location,
+)
 from datasets.services.sharing import (
     IssuedShareLink,
     create_share_link,
@@ -46,6 +52,7 @@ from datasets.services.versions import (
 )
 
 __all__ = [
+    "ConnectionReport",
     "EDITABLE_FIELDS",
     "IssuedShareLink",
     "ParentLink",
@@ -77,6 +84,7 @@ __all__ = [
     "revoke_model_access",
     "revoke_share_link",
     "sync_catalog",
+    "test_location_connection",
     "trace_leak",
     "update_dataset",
     "update_model",

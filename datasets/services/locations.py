@@ -1,6 +1,8 @@
 """Writes about storage locations. Secrets go into the encrypted settings and nowhere else."""
 
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -8,7 +10,8 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from compliance.audit.services import record_event
-from datasets import permissions
+from datasets import connectors, permissions
+from datasets.connectors import SubjectKeys
 from datasets.locations import SECRET_SETTINGS, LocationInput, clean_location, location_input_from
 from datasets.models import Dataset, ErasureMode, StorageLocation
 from datasets.services.common import diff
@@ -176,3 +179,48 @@ def remove_storage_location(*, actor, location: StorageLocation) -> None:
         target=("datasets.storagelocation", location_id),
         data={"dataset": location.dataset.slug, **audited},
     )
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    """The result of testing a location: whether Custos reached and searched it, and what a person should read."""
+
+    ok: bool
+    message: str
+    retryable: bool = False
+
+
+def test_location_connection(*, actor, location: StorageLocation) -> ConnectionReport:
+    """Check that Custos can reach and search ``location`` by discovering a subject key that cannot exist.
+
+    The store is only read. The audit event says whether it worked and, if
+    not, the connector's message, which never carries a secret.
+    """
+    permissions.require(
+        actor,
+        lambda user: permissions.can_change_dataset(user, location.dataset),
+        f"You may not test the locations of dataset {location.dataset.slug!r}.",
+    )
+    probe = SubjectKeys(**{location.subject_key: f"custos-connection-test-{uuid.uuid4().hex}"})
+    try:
+        found = connectors.discover(location, probe)
+    except connectors.ConnectorError as error:
+        report = ConnectionReport(ok=False, message=error.message, retryable=isinstance(error, connectors.TransientError))
+    else:
+        report = ConnectionReport(
+            ok=True,
+            message=f"Custos reached {location.name} and searched it for a subject ({found.records} records of a made-up key found).",
+        )
+    # The store is asked outside the transaction: a slow store must not hold the database's write lock.
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="storage_location.connection_tested",
+            target=location,
+            data={"dataset": location.dataset.slug, "kind": location.kind, "ok": report.ok, "error": "" if report.ok else report.message},
+        )
+    return report
+
+
+# Not a pytest test, whatever its name says.
+test_location_connection.__test__ = False

@@ -23,4 +23,5 @@ urlpatterns = [
     path("<slug:slug>/locations/new/", locations.location_create, name="location_create"),
     path("<slug:slug>/locations/<uuid:pk>/edit/", locations.location_edit, name="location_edit"),
     path("<slug:slug>/locations/<uuid:pk>/delete/", locations.location_delete, name="location_delete"),
+    path("<slug:slug>/locations/<uuid:pk>/test/", locations.location_test, name="location_test"),
 ]

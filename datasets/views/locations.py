@@ -95,3 +95,15 @@ def location_delete(request, slug: str, pk):
     else:
         messages.success(request, f"Location {location.name} removed.")
     return redirect("datasets:locations", slug=slug)
+
+
+@require_POST
+def location_test(request, slug: str, pk):
+    """Test a location's connection: search the store for a made-up subject and say whether it worked."""
+    location = _changeable_location(request, slug, pk)
+    report = services.test_location_connection(actor=request.user, location=location)
+    if report.ok:
+        messages.success(request, f"Location {location.name}: the connection works. {report.message}")
+    else:
+        messages.error(request, f"Location {location.name}: the connection failed. {report.message}")
+    return redirect("datasets:locations", slug=slug)

@@ -46,6 +46,15 @@ def _location(user) -> dict:
     return {"slug": dataset.slug, "pk": location.pk}
 
 
+def _file_location(user) -> dict:
+    """A file location whose file does not exist: testing it answers at once, without reaching any server."""
+    dataset = _dataset_of_another_steward()
+    location = add_storage_location(
+        actor=None, dataset=dataset, name="export", kind="filesystem", path="matrix/absent.csv", subject_key="external_id"
+    )
+    return {"slug": dataset.slug, "pk": location.pk}
+
+
 CASES = [
     UrlCase("datasets:list", allowed=BROWSERS, denied=(403,)),
     UrlCase("datasets:create", allowed=REGISTRARS, denied=(403,)),
@@ -62,4 +71,5 @@ CASES = [
     UrlCase("datasets:location_create", allowed=EDITORS, setup=_others_dataset),
     UrlCase("datasets:location_edit", allowed=EDITORS, setup=_location),
     UrlCase("datasets:location_delete", allowed=EDITORS, method="post", status=302, setup=_location),
+    UrlCase("datasets:location_test", allowed=EDITORS, method="post", status=302, setup=_file_location),
 ]
