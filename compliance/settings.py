@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DatasetStatusEnum": "datasets.models.Dataset.Status",
         "TrainingRunStatusEnum": "datasets.models.RunStatus",
+        "ErasureRequestStatusEnum": "consent.erasure.models.RequestStatus",
+        "ErasureStepStatusEnum": "consent.erasure.models.StepStatus",
     },
 }
 

@@ -149,6 +149,7 @@ def receive_erasure_request(
     requester_contact: str = "",
     assignee=None,
     received_at: datetime | None = None,
+    verified_by_trusted_key: bool = False,
 ) -> ErasureRequest:
     """File an erasure request for a known subject, or for a person known only by email and/or phone.
 
@@ -156,6 +157,8 @@ def receive_erasure_request(
     and to the internal policy for a person Custos has no record of; the clause
     to the regulation's erasure provision. The request is due by its
     regulation's clock from ``received_at`` (now by default).
+    ``verified_by_trusted_key`` records the verification at once, method
+    "trusted API key": the caller checks that the key holds ``erasure:approve``.
     """
     errors = FieldErrors()
     given = _clean_identifiers(errors, identifiers)
@@ -202,6 +205,13 @@ def receive_erasure_request(
         assignee=assignee.get_username() if assignee else None,
         due_at=request.due_at.isoformat(),
     )
+    if verified_by_trusted_key:
+        request = verify_erasure_request(
+            actor=actor,
+            request=request,
+            method=VerificationMethod.TRUSTED_API_KEY,
+            evidence_note=f"verified: true from {_label(actor)}",
+        )
     return request
 
 

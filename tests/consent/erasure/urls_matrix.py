@@ -11,7 +11,7 @@ SETUP = SystemActor("matrix")
 DPO_ONLY = frozenset({Role.DPO.value, ADMIN})
 
 
-def _request(user) -> dict:
+def filed_request(user) -> dict:
     subject = upsert_subject(actor=SETUP, external_id="matrix-subject").subject
     request = services.receive_erasure_request(
         actor=SETUP, subject=subject, identifiers=None, source="browser", requester_contact="by post"
@@ -26,15 +26,15 @@ def _hold(user) -> dict:
 
 def _post(name: str, **kwargs) -> UrlCase:
     # Transitions answer with a redirect back to the request's page, with a message (an empty form is refused there).
-    return UrlCase(f"erasure:{name}", allowed=DPO_ONLY, denied=(403,), setup=_request, method="post", status=302, **kwargs)
+    return UrlCase(f"erasure:{name}", allowed=DPO_ONLY, denied=(403,), setup=filed_request, method="post", status=302, **kwargs)
 
 
 CASES = [
     UrlCase("erasure:request_list", allowed=STAFF_READERS, denied=(403,)),
     UrlCase("erasure:request_create", allowed=DPO_ONLY, denied=(403,)),
-    UrlCase("erasure:request_detail", allowed=STAFF_READERS, denied=(403,), setup=_request),
+    UrlCase("erasure:request_detail", allowed=STAFF_READERS, denied=(403,), setup=filed_request),
     # Reveal shows the identifiers on its own response: 200 to a POST.
-    UrlCase("erasure:request_reveal", allowed=DPO_ONLY, denied=(403,), setup=_request, method="post"),
+    UrlCase("erasure:request_reveal", allowed=DPO_ONLY, denied=(403,), setup=filed_request, method="post"),
     _post("request_verify"),
     _post("request_approve"),
     _post("request_reject"),

@@ -1,0 +1,11 @@
+"""The erasure endpoints under /api/v1/, in the "api" namespace (included by compliance/api/urls.py)."""
+
+from django.urls import path
+
+from consent.erasure.api import views
+
+urlpatterns = [
+    path("erasure-requests/", views.ErasureRequestListView.as_view(), name="erasure_request_list"),
+    path("erasure-requests/<int:pk>/", views.ErasureRequestDetailView.as_view(), name="erasure_request_detail"),
+    path("erasure-requests/<int:pk>/approve/", views.ErasureRequestApproveView.as_view(), name="erasure_request_approve"),
+]
