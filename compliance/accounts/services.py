@@ -420,6 +420,9 @@ def revoke_api_key(*, actor, key: ApiKey) -> ApiKey:
         raise AccountActionRefused(f"The {key} was already revoked.")
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
+    # Now for this process, and after commit for a request that cached the key in between.
+    api_keys.forget(key)
+    transaction.on_commit(lambda: api_keys.forget(key))
     record_event(actor=actor, action="api_key.revoked", target=key, data={"name": key.name, "prefix": key.prefix})
     return key
 

@@ -39,12 +39,11 @@ class ApiKeyAuthentication(BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(api_keys.INVALID_KEY) from None
         try:
-            key = api_keys.find_usable_key(plaintext)
+            key = api_keys.authenticate(plaintext)
         except api_keys.ApiKeyRefused as refusal:
             if refusal.key is not None:
                 services.record_api_key_refused(key=refusal.key, reason=refusal.reason)
             raise exceptions.AuthenticationFailed(str(refusal)) from None
-        api_keys.touch(key)
         return key, key
 
     def authenticate_header(self, request) -> str:
