@@ -143,12 +143,13 @@ def _existing_event(event_id: str | None) -> ConsentEvent | None:
     return ConsentEvent.objects.select_related("subject", "purpose", "notice").filter(event_id=event_id).first()
 
 
-def _apply(state: ConsentState, event: ConsentEvent) -> None:
+def _apply(state: ConsentState, event: ConsentEvent, carried_notice_id: int | None = None) -> None:
     state.status = event.status
     state.occurred_at = event.occurred_at
     state.expires_at = event.expires_at
-    # A withdrawal names no notice: the state keeps the version the consent was given under.
-    state.notice_id = event.notice_id or state.notice_id
+    # A withdrawal names no notice: the state keeps the version the consent was given under,
+    # whether that grant came earlier in the same batch (carried) or before it.
+    state.notice_id = event.notice_id or carried_notice_id or state.notice_id
     state.last_event = event
 
 
@@ -164,10 +165,13 @@ def advance_states(*, events: Sequence[ConsentEvent]) -> int:
     both succeed, the second moving the first's row.
     """
     newest: dict[tuple, ConsentEvent] = {}
+    noticed: dict[tuple, ConsentEvent] = {}  # the newest event naming a notice
     for event in events:
         key = (event.subject_id, event.purpose_id)
         if key not in newest or event.occurred_at >= newest[key].occurred_at:
             newest[key] = event
+        if event.notice_id and (key not in noticed or event.occurred_at >= noticed[key].occurred_at):
+            noticed[key] = event
     if not newest:
         return 0
     existing = {
@@ -179,12 +183,13 @@ def advance_states(*, events: Sequence[ConsentEvent]) -> int:
     created, moved = [], []
     for key, event in newest.items():
         state = existing.get(key)
+        carrier = noticed.get(key)
         if state is None:
             state = ConsentState(subject_id=event.subject_id, purpose_id=event.purpose_id)
-            _apply(state, event)
+            _apply(state, event, carrier.notice_id if carrier else None)
             created.append(state)
         elif event.occurred_at >= state.occurred_at:
-            _apply(state, event)
+            _apply(state, event, carrier.notice_id if carrier and carrier.occurred_at >= state.occurred_at else None)
             state.updated_at = timezone.now()
             moved.append(state)
     try:
