@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from consent.imports.tasks import process_consent_import  # noqa: F401 (registered with the worker from here)
 from consent.services import lapse_expired_consents as lapse
 
 

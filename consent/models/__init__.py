@@ -1,6 +1,7 @@
 """The consent app's models, one module per concept; import them from here."""
 
 from consent.models.choices import RECORDABLE_STATUSES, CollectionMethod, ConsentStatus
+from consent.models.imports import ConsentImport, ConsentImportError
 from consent.models.purposes import PrivacyNotice, Purpose, notice_digest
 from consent.models.records import AppendOnlyError, ConsentEvent, ConsentState
 from consent.models.subjects import DataSubject
@@ -10,6 +11,8 @@ __all__ = [
     "AppendOnlyError",
     "CollectionMethod",
     "ConsentEvent",
+    "ConsentImport",
+    "ConsentImportError",
     "ConsentState",
     "ConsentStatus",
     "DataSubject",
