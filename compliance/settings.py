@@ -296,6 +296,18 @@ CONSENT_IMPORT_QUEUE = env.str("CONSENT_IMPORT_QUEUE", default="") or None
 # many days after receipt; a request counts as due soon this many days ahead.
 ERASURE_POLICY_DAYS = env.int("ERASURE_POLICY_DAYS", default=30)
 ERASURE_DUE_SOON_DAYS = env.int("ERASURE_DUE_SOON_DAYS", default=7)
+# The execution engine (consent/erasure/execution.py). A claimed step is leased this
+# long: more than the tasks' hard time limit, so the sweeper never re-enqueues a
+# step whose worker is still allowed to run. A step is tried at most this many
+# times (transient errors and lost workers together) before it fails.
+ERASURE_STEP_LEASE_SECONDS = env.int("ERASURE_STEP_LEASE_SECONDS", default=600)
+ERASURE_MAX_ATTEMPTS = env.int("ERASURE_MAX_ATTEMPTS", default=6)
+# Transient errors wait base × 2^(attempt-1) seconds, capped, with jitter.
+ERASURE_RETRY_BACKOFF_SECONDS = env.int("ERASURE_RETRY_BACKOFF_SECONDS", default=10)
+ERASURE_RETRY_BACKOFF_MAX_SECONDS = env.int("ERASURE_RETRY_BACKOFF_MAX_SECONDS", default=300)
+ERASURE_QUEUE = env.str("ERASURE_QUEUE", default="") or None
+# Certificates render on this queue when set (low priority), else on ERASURE_QUEUE.
+ERASURE_CERTIFICATE_QUEUE = env.str("ERASURE_CERTIFICATE_QUEUE", default="") or None
 
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -361,6 +373,8 @@ CELERY_BEAT_SCHEDULE = {
     "consent-lapse-expired": {"task": "consent.tasks.lapse_expired_consents", "schedule": 3600.0},
     # Idempotent (one mail per threshold and due date), so hourly costs nothing and catches a missed run.
     "erasure-reminders": {"task": "consent.erasure.tasks.send_erasure_reminders", "schedule": 3600.0},
+    # Steps whose worker died (lease expired) or whose message was lost are found here.
+    "erasure-sweep-expired-leases": {"task": "consent.erasure.sweep_expired_leases", "schedule": 60.0},
 }
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=60)
 

@@ -311,6 +311,9 @@ def approve_erasure_request(*, actor, request: ErasureRequest) -> ErasureRequest
         ],
         clock_resumed=resumed,
     )
+    from consent.erasure import engine_tasks  # imported here: the engine builds on these services
+
+    engine_tasks.enqueue_steps(request)
     return request
 
 
@@ -475,7 +478,7 @@ def set_legal_hold(
 @transaction.atomic
 def release_legal_hold(*, actor, hold: LegalHold) -> LegalHold:
     """Release a legal hold in force; approvals from now on no longer skip what it covered."""
-    hold = LegalHold.objects.select_for_update().select_related("dataset", "subject").get(pk=hold.pk)
+    hold = LegalHold.objects.select_for_update(of=("self",)).select_related("dataset", "subject").get(pk=hold.pk)
     if hold.released_at is not None:
         raise ErasureActionRefused(
             f"Legal hold #{hold.pk} was already released on {timezone.localtime(hold.released_at):%Y-%m-%d}."
