@@ -104,7 +104,7 @@ def _store(content: bytes) -> StoredCertificate:
 @transaction.atomic
 def ensure_certificate(*, request_id: int) -> StoredCertificate | None:
     """Render and store the certificate of a completed request unless it already is; return it (None if not completed)."""
-    request = ErasureRequest.objects.select_for_update().select_related("subject").filter(pk=request_id).first()
+    request = ErasureRequest.objects.select_for_update(of=("self",)).select_related("subject").filter(pk=request_id).first()
     if request is None or request.status != RequestStatus.COMPLETED:
         return None
     existing = issued_certificate(request)

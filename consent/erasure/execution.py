@@ -85,7 +85,7 @@ def _locked_pair(step_id: int) -> tuple[ErasureRequest, ErasureStep] | None:
     if request_id is None:
         return None
     request = ErasureRequest.objects.select_for_update().get(pk=request_id)
-    step = ErasureStep.objects.select_for_update().select_related("location").get(pk=step_id)
+    step = ErasureStep.objects.select_for_update(of=("self",)).select_related("location").get(pk=step_id)
     return request, step
 
 
