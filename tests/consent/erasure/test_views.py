@@ -294,3 +294,30 @@ def test_home_counts_overdue_and_due_soon_and_the_nav_links_the_list(client, mak
     content = client.get(reverse("home")).content.decode()
     assert "1 overdue, 1 due soon." in content
     assert f'href="{reverse("erasure:request_list")}"' in content
+
+
+def test_the_hold_list_makes_the_same_queries_for_10_and_1000_holds(client, dpo, subject, django_assert_max_num_queries):
+    def bulk(count):
+        LegalHold.objects.bulk_create([LegalHold(subject=subject, reason=f"Case {n}", set_by=dpo) for n in range(count)])
+
+    url = reverse("erasure:hold_list")
+    bulk(10)
+    with_ten = _queries(client, url)
+    bulk(990)
+    with django_assert_max_num_queries(with_ten):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == 50
+
+
+def test_the_request_page_makes_the_same_queries_for_1_and_30_steps(
+    client, verified, dataset, make_location, dpo, django_assert_max_num_queries
+):
+    make_location(dataset, "orders_0")
+    approved = services.approve_erasure_request(actor=dpo, request=verified)
+    with_one = _queries(client, _detail(approved))
+    services.cancel_erasure_approval(actor=dpo, request=approved, reason="More locations")
+    for n in range(1, 30):
+        make_location(dataset, f"orders_{n}")
+    services.approve_erasure_request(actor=dpo, request=verified)
+    with django_assert_max_num_queries(with_one):
+        assert client.get(_detail(verified)).status_code == 200
