@@ -24,7 +24,7 @@ from compliance.audit.models import AuditEvent
 from compliance.audit.services import record_event
 from consent.erasure.execution import ENGINE
 from consent.erasure.models import ErasureRequest, RequestStatus, StepStatus
-from consent.erasure.services import _require_status
+from consent.erasure.services import ErasureActionRefused
 from consent.erasure.selectors import steps_for_request
 from datasets.models import TrainingRun
 
@@ -123,7 +123,10 @@ def ensure_certificate(*, request_id: int) -> StoredCertificate | None:
 @transaction.atomic
 def certificate_for_download(*, actor, request: ErasureRequest) -> StoredCertificate:
     """Return the completed request's certificate (rendering it on the first download) and record the download."""
-    _require_status(request, [RequestStatus.COMPLETED], "certified (only completed requests have a certificate)")
+    if request.status != RequestStatus.COMPLETED:
+        raise ErasureActionRefused(
+            f"Request {request.reference} is {request.status}; its certificate of erasure exists once it is completed."
+        )
     stored = ensure_certificate(request_id=request.pk)
     record_event(
         actor=actor,

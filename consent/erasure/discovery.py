@@ -7,7 +7,7 @@ from compliance.audit.services import record_event
 from consent.erasure.execution import ENGINE, subject_keys
 from consent.erasure.models import DiscoveryResult, ErasureRequest, RequestStatus
 from consent.erasure.selectors import applicable_locations
-from consent.erasure.services import _require_status
+from consent.erasure.services import ErasureActionRefused
 from datasets import connectors
 
 DISCOVERABLE_STATUSES = (RequestStatus.RECEIVED, RequestStatus.VERIFIED, RequestStatus.APPROVED)
@@ -19,7 +19,11 @@ def request_discovery(*, actor, request: ErasureRequest) -> ErasureRequest:
     from consent.erasure import engine_tasks
 
     request = ErasureRequest.objects.select_for_update().get(pk=request.pk)
-    _require_status(request, DISCOVERABLE_STATUSES, "searched (discovery runs before the erasure)")
+    if request.status not in DISCOVERABLE_STATUSES:
+        raise ErasureActionRefused(
+            f"Request {request.reference} is {request.status}; discovery runs before the erasure, "
+            "while a request is received, verified or approved."
+        )
     record_event(actor=actor, action="erasure.discovery_requested", target=request, data={"request": request.reference})
     engine_tasks.enqueue_discovery(request)
     return request

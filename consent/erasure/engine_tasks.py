@@ -11,6 +11,7 @@ Registered with the worker by the one import in ``consent.erasure.tasks``
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import transaction
 
 from consent.erasure import certificate, discovery, execution
 from consent.erasure.models import ErasureRequest, StepStatus
@@ -39,10 +40,18 @@ def enqueue_step(step_id: int) -> None:
 
 
 def enqueue_steps(request: ErasureRequest) -> int:
-    """Send a task for each pending step of ``request`` after commit; return how many."""
+    """Send a task for each pending step of ``request`` after commit; return how many.
+
+    An approved request with nothing to run (every location held, or none
+    applicable) completes once the approval commits (or, should that fail, at
+    the sweeper's next run).
+    """
     step_ids = list(request.steps.filter(status=StepStatus.PENDING).values_list("pk", flat=True))
     for step_id in step_ids:
         enqueue_step(step_id)
+    if not step_ids:
+        request_id = request.pk
+        transaction.on_commit(lambda: execution.complete_without_steps(request_id=request_id))
     return len(step_ids)
 
 

@@ -293,6 +293,16 @@ def complete_request_if_finished(*, request: ErasureRequest, now: datetime | Non
 
 
 @transaction.atomic
+def complete_without_steps(*, request_id: int) -> bool:
+    """Complete an approved request none of whose steps is left to run; return whether it completed."""
+    request = ErasureRequest.objects.select_for_update().filter(pk=request_id).first()
+    if request is None or request.status != RequestStatus.APPROVED or request.steps.exclude(status__in=FINISHED_STEP_STATUSES).exists():
+        return False
+    _start_running(request)
+    return complete_request_if_finished(request=request)
+
+
+@transaction.atomic
 def retry_failed_steps(*, actor, request: ErasureRequest) -> ErasureRequest:
     """Give a failed request's failed steps a fresh set of attempts and return the request to running."""
     from consent.erasure import engine_tasks
@@ -334,7 +344,7 @@ def sweep_expired_leases(*, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     stale = now - timedelta(seconds=lease_seconds())
-    counts = {"requeued": 0, "failed": 0, "resent": 0}
+    counts = {"requeued": 0, "failed": 0, "resent": 0, "completed": 0}
     expired_ids = list(
         ErasureStep.objects.filter(status=StepStatus.RUNNING, lease_expires_at__lt=now).values_list("pk", flat=True)
     )
@@ -362,5 +372,9 @@ def sweep_expired_leases(*, now: datetime | None = None) -> dict[str, int]:
     for step_id in lost.values_list("pk", flat=True):
         engine_tasks.enqueue_step(step_id)
         counts["resent"] += 1
+    idle = ErasureRequest.objects.filter(status=RequestStatus.APPROVED, approved_at__lt=stale).exclude(
+        steps__status__in=[StepStatus.PENDING, StepStatus.RUNNING, StepStatus.FAILED]
+    )
+    counts["completed"] = sum(complete_without_steps(request_id=pk) for pk in idle.values_list("pk", flat=True))
     return counts
 

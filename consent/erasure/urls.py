@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consent.erasure import views
+from consent.erasure import engine_views, views
 
 app_name = "erasure"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("requests/<int:pk>/resume/", views.request_resume, name="request_resume"),
     path("requests/<int:pk>/reassign/", views.request_reassign, name="request_reassign"),
     path("requests/<int:pk>/cancel/", views.request_cancel, name="request_cancel"),
+    path("requests/<int:pk>/discover/", engine_views.request_discover, name="request_discover"),
+    path("requests/<int:pk>/retry/", engine_views.request_retry, name="request_retry"),
+    path("requests/<int:pk>/certificate/", engine_views.request_certificate, name="request_certificate"),
     path("holds/", views.hold_list, name="hold_list"),
     path("holds/new/", views.hold_create, name="hold_create"),
     path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),

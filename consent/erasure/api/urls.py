@@ -2,10 +2,20 @@
 
 from django.urls import path
 
-from consent.erasure.api import views
+from consent.erasure.api import engine_views, views
 
 urlpatterns = [
     path("erasure-requests/", views.ErasureRequestListView.as_view(), name="erasure_request_list"),
     path("erasure-requests/<int:pk>/", views.ErasureRequestDetailView.as_view(), name="erasure_request_detail"),
     path("erasure-requests/<int:pk>/approve/", views.ErasureRequestApproveView.as_view(), name="erasure_request_approve"),
+    path(
+        "erasure-requests/<int:pk>/discover/",
+        engine_views.ErasureRequestDiscoverView.as_view(),
+        name="erasure_request_discover",
+    ),
+    path(
+        "erasure-requests/<int:pk>/certificate/",
+        engine_views.ErasureRequestCertificateView.as_view(),
+        name="erasure_request_certificate",
+    ),
 ]

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from consent.erasure import services
+from consent.erasure import execution, services
 from datasets.services import add_storage_location
 
 CSV_HEADER = ["customer_id", "plan"]
@@ -67,3 +67,13 @@ def approve(dpo, django_capture_on_commit_callbacks):
             return services.approve_erasure_request(actor=dpo, request=request)
 
     return run
+
+
+@pytest.fixture
+def completed(verified, shop_stores, approve):
+    """The verified request approved and every step run in this thread: completed."""
+    request = approve(verified)
+    for step in request.steps.all():
+        execution.run_step(step_id=step.pk)
+    request.refresh_from_db()
+    return request

@@ -43,6 +43,10 @@ CASES = [
     _post("request_resume"),
     _post("request_reassign"),
     _post("request_cancel"),
+    _post("request_discover"),
+    _post("request_retry"),
+    # A request that is not completed has no certificate: back to its page with the reason.
+    UrlCase("erasure:request_certificate", allowed=STAFF_READERS, denied=(403,), setup=filed_request, status=302),
     UrlCase("erasure:hold_list", allowed=STAFF_READERS, denied=(403,)),
     UrlCase("erasure:hold_create", allowed=DPO_ONLY, denied=(403,)),
     UrlCase("erasure:hold_release", allowed=DPO_ONLY, denied=(403,), setup=_hold, method="post", status=302),
