@@ -226,6 +226,10 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "datasets.models.RunStatus",
         "ErasureRequestStatusEnum": "consent.erasure.models.RequestStatus",
         "ErasureStepStatusEnum": "consent.erasure.models.StepStatus",
+        "ConsentImportStatusEnum": "consent.models.ConsentImport.Status",
+        "ConsentImportFormatEnum": "consent.models.ConsentImport.Format",
+        "LawfulBasisEnum": "datasets.models.LawfulBasis",
+        "RegimeEnum": "consent.jurisdictions.Regime",
     },
 }
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
     path("", include("datasets.api.urls")),
+    path("", include("consent.api.urls")),
     path("", include("consent.erasure.api.urls")),
 ]
