@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Models", "models:list", lambda user: user.has_perm("datasets.view_mlmodel") or user.has_perm("datasets.add_mlmodel")),
     NavItem("Subjects", "consent:subject_search", _perm("consent.view_datasubject")),
     NavItem("Purposes", "consent:purpose_list", _perm("consent.view_purpose")),
+    NavItem("Imports", "consent:import_list", _perm("consent.view_consentevent")),
     NavItem("Erasure", "erasure:request_list", _perm("erasure.view_erasurerequest")),
 ]
 

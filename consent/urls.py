@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consent.views import purposes, subjects
+from consent.views import imports, purposes, subjects
 
 app_name = "consent"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("purposes/<str:code>/", purposes.purpose_detail, name="purpose_detail"),
     path("purposes/<str:code>/edit/", purposes.purpose_edit, name="purpose_edit"),
     path("purposes/<str:code>/notices/new/", purposes.notice_create, name="notice_create"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/<uuid:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<uuid:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("imports/<uuid:pk>/errors.csv", imports.import_errors, name="import_errors"),
 ]
