@@ -18,8 +18,8 @@ from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus, S
 from consent.models import ConsentEvent, ConsentStatus, DataSubject
 from consent.services import record_consent
 from datasets.models import ErasureStatus, TrainingRun
-from datasets.services import create_model, create_version, register_training_run
-from tests.brokers import own_queue, profile_broker, wait_until  # noqa: F401 (fixtures)
+from datasets.services import add_storage_location, create_model, create_version, register_training_run
+from tests.brokers import closed_port, own_queue, profile_broker, wait_until  # noqa: F401 (fixtures)
 from tests.consent.erasure.stores import csv_rows, shop_stores, sqlite_rows, store_root  # noqa: F401 (fixtures)
 
 
@@ -104,3 +104,25 @@ def test_the_sweeper_task_requeues_a_step_whose_worker_died_and_the_worker_finis
 def test_the_task_for_a_step_that_is_gone_does_nothing():
     assert run_erasure_step.apply(args=(987654,)).get() == "not_claimed"
     assert not AuditEvent.objects.filter(action="erasure.step_started").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_store_that_stays_down_is_retried_through_the_broker_then_fails_the_request(
+    verified, dataset, dpo, engine_queue, settings
+):
+    settings.ERASURE_MAX_ATTEMPTS = 3
+    settings.ERASURE_RETRY_BACKOFF_SECONDS = 0
+    location = add_storage_location(
+        actor=dpo, dataset=dataset, name="warehouse", kind="postgresql",
+        url=f"postgresql://postgres@127.0.0.1:{closed_port()}/shop", table="customers", subject_key="external_id",
+    )
+
+    with start_worker(celery_app, perform_ping_check=False, queues=[engine_queue]):
+        services.approve_erasure_request(actor=dpo, request=verified)
+        assert wait_until(lambda: ErasureRequest.objects.get(pk=verified.pk).status == RequestStatus.FAILED)
+
+    step = ErasureStep.objects.get(location=location)
+    assert step.status == StepStatus.FAILED
+    assert step.attempts == 3
+    assert step.last_error.startswith("Gave up after 3 attempts. Last error: ")
+    assert AuditEvent.objects.filter(action="erasure.step_retrying").count() == 2
