@@ -281,7 +281,11 @@ def complete_request_if_finished(*, request: ErasureRequest, now: datetime | Non
     summary = completion.complete(request=request, actor=ENGINE)
     request.status = RequestStatus.COMPLETED
     request.completed_at = now
-    request.save(update_fields=["status", "completed_at", "updated_at"])
+    request.training_runs_flagged = {
+        "affected": summary["runs_affected"],
+        "possibly_affected": summary["runs_possibly_affected"],
+    }
+    request.save(update_fields=["status", "completed_at", "training_runs_flagged", "updated_at"])
     record_event(
         actor=ENGINE,
         action="erasure.completed",

@@ -118,6 +118,12 @@ class ErasureRequest(models.Model):
     rejection_note = models.TextField(blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    training_runs_flagged = models.JSONField(
+        default=dict,
+        blank=True,
+        verbose_name="training runs flagged",
+        help_text="Set on completion: ids of the runs flagged affected and possibly affected.",
+    )
     created_by = models.CharField(max_length=150, help_text="Who filed it: a user or an API key.")
     updated_at = models.DateTimeField(auto_now=True)
 

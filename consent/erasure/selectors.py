@@ -230,3 +230,28 @@ def hold_for_user(*, user, pk) -> LegalHold:
     if hold is None:
         raise Http404(NO_HOLD)
     return hold
+
+
+def models_affected(*, request: ErasureRequest) -> list[dict]:
+    """Return the training runs the request's completion flagged, with their model and current flag.
+
+    Empty until the request completes. ``status`` is the run's flag now, so a run its
+    owner has since retrained shows ``resolved``.
+    """
+    from datasets.models import TrainingRun
+
+    flagged = request.training_runs_flagged or {}
+    flagged_as = {run_id: "affected" for run_id in flagged.get("affected", [])}
+    flagged_as.update({run_id: "possibly_affected" for run_id in flagged.get("possibly_affected", [])})
+    if not flagged_as:
+        return []
+    runs = TrainingRun.objects.filter(pk__in=flagged_as).select_related("model").order_by("pk")
+    return [
+        {
+            "training_run": run.pk,
+            "model": run.model.slug,
+            "flagged_as": flagged_as[run.pk],
+            "status": run.erasure_status,
+        }
+        for run in runs
+    ]

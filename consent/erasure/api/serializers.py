@@ -1,5 +1,6 @@
 """The erasure API's request and response bodies."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus
@@ -50,6 +51,15 @@ class ErasureStepSerializer(serializers.Serializer):
         return step.last_error or None
 
 
+class ModelAffectedSerializer(serializers.Serializer):
+    """A training run the completed request flagged, and its flag now."""
+
+    training_run = serializers.IntegerField()
+    model = serializers.CharField(help_text="The model's slug.")
+    flagged_as = serializers.ChoiceField(choices=["affected", "possibly_affected"])
+    status = serializers.CharField(help_text="The run's erasure flag now: affected, possibly_affected or resolved.")
+
+
 class ErasureRequestSerializer(serializers.Serializer):
     """A request, its clock and its steps. ``models_affected`` lists the training runs flagged on completion."""
 
@@ -62,5 +72,6 @@ class ErasureRequestSerializer(serializers.Serializer):
     steps = ErasureStepSerializer(many=True, source="step_list")
     models_affected = serializers.SerializerMethodField()
 
+    @extend_schema_field(ModelAffectedSerializer(many=True))
     def get_models_affected(self, request: ErasureRequest) -> list:
-        return []
+        return getattr(request, "models_affected_list", [])

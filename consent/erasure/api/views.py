@@ -71,6 +71,7 @@ class ErasureView(ApiView):
 
     def answer(self, erasure_request: ErasureRequest) -> Response:
         erasure_request.step_list = selectors.steps_for_request(request=erasure_request)
+        erasure_request.models_affected_list = selectors.models_affected(request=erasure_request)
         return Response(ErasureRequestSerializer(erasure_request).data)
 
 

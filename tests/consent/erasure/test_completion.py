@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from compliance.audit.actors import SystemActor
 from compliance.audit.models import AuditEvent
 from compliance.crypto.blind_index import blind_index
-from consent.erasure import execution, services
+from compliance.accounts.services import create_api_key
+from consent.erasure import execution, selectors, services
 from consent.erasure.models import ErasureRequest, RequestStatus
 from consent.models import ConsentState, ConsentStatus, DataSubject
 from consent.services import record_consent
@@ -83,6 +85,13 @@ def test_training_runs_on_versions_holding_the_subject_are_affected_and_unfilter
     assert completed.data["runs_affected"] == [runs["holding"].pk]
     assert completed.data["runs_possibly_affected"] == [runs["unfiltered"].pk]
     assert f"erasure request {request.reference}" in TrainingRun.objects.get(pk=runs["holding"].pk).erasure_references
+    assert selectors.models_affected(request=request) == [
+        {"training_run": runs["holding"].pk, "model": "churn", "flagged_as": "affected", "status": "affected"},
+        {"training_run": runs["unfiltered"].pk, "model": "churn", "flagged_as": "possibly_affected", "status": "possibly_affected"},
+    ]
+    key = create_api_key(actor=PIPELINE, name="erasure reader", scopes=["erasure:write"])[1]
+    body = Client().get(f"/api/v1/erasure-requests/{request.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert [entry["training_run"] for entry in body["models_affected"]] == [runs["holding"].pk, runs["unfiltered"].pk]
 
 
 def test_an_approval_with_nothing_to_run_completes_once_it_commits(
