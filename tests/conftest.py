@@ -20,6 +20,7 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _isolated_var(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CONNECTOR_FILESYSTEM_ROOTS = [str(tmp_path / "var-stores")]
 
 
 @pytest.fixture(autouse=True)

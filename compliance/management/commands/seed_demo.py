@@ -148,10 +148,19 @@ def seed_consent(context: SeedContext) -> StepResult:
     return StepResult("consent", created=created, kept=kept)
 
 
+def seed_demo_stores(context: SeedContext) -> StepResult:
+    """Create the demo store files the registry's file and SQLite locations point at, where missing."""
+    from datasets.demo_stores import seed_demo_stores as seed  # the registry app builds on this package, not the reverse
+
+    created, kept = seed()
+    return StepResult("demo stores", created=created, kept=kept)
+
+
 SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("users", seed_users),
     ("registry", seed_registry),
     ("consent", seed_consent),
+    ("demo stores", seed_demo_stores),
 ]
 
 
