@@ -28,7 +28,8 @@ from django.utils import timezone
 from compliance.audit.actors import SystemActor
 from compliance.audit.services import record_event
 from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus, StepStatus
-from consent.erasure.services import ErasureActionRefused, _require_status
+from consent.erasure.selectors import holds_for_request
+from consent.erasure.services import ErasureActionRefused, _require_status, _skip_reason
 from datasets import connectors
 
 ENGINE = SystemActor("erasure engine")
@@ -134,13 +135,33 @@ def _gave_up(step: ErasureStep, reason: str) -> str:
     return f"Gave up after {step.attempts} attempts. Last error: {reason}"
 
 
+def _skipped_under_hold(request: ErasureRequest, step: ErasureStep, now: datetime) -> bool:
+    """Skip the (locked) step when a hold set since approval covers its dataset or the subject; say whether it did."""
+    holds = holds_for_request(request, datasets={step.location.dataset_id}, now=now)
+    # The subject's hold first, as approval chooses it.
+    hold = next((hold for hold in holds if hold.subject_id), None) or next(iter(holds), None)
+    if hold is None:
+        return False
+    step.status = StepStatus.SKIPPED
+    step.legal_hold = hold
+    step.skipped_reason = _skip_reason(hold)
+    step.lease_expires_at = None
+    step.finished_at = now
+    step.save()
+    _start_running(request)
+    _step_event("erasure.step_skipped", request, step, hold=hold.pk)
+    complete_request_if_finished(request=request, now=now)
+    return True
+
+
 @transaction.atomic
 def claim_step(*, step_id: int, now: datetime | None = None) -> ErasureStep | None:
     """Claim a pending step (or one whose lease expired) for this worker; return it, or None when not to run it.
 
     Nothing happens to a step that is gone, finished, failed, held by a live
-    lease, or whose request is not running. A step past the attempt limit
-    fails instead of running again.
+    lease, or whose request is not running. A step a legal hold set since
+    approval now covers is skipped with the hold named, as approval would have.
+    A step past the attempt limit fails instead of running again.
     """
     now = now or timezone.now()
     locked = _locked_pair(step_id)
@@ -150,6 +171,8 @@ def claim_step(*, step_id: int, now: datetime | None = None) -> ErasureStep | No
     if request.status not in CLAIMABLE_REQUEST_STATUSES or step.status not in (StepStatus.PENDING, StepStatus.RUNNING):
         return None
     if step.status == StepStatus.RUNNING and step.lease_expires_at and step.lease_expires_at > now:
+        return None
+    if _skipped_under_hold(request, step, now):
         return None
     if step.attempts >= max_attempts():
         _fail(request, step, _gave_up(step, step.last_error or "the step never finished."), now)
