@@ -30,7 +30,7 @@ test: $(STAMP)
 		if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests, which counts as a failure." >&2; fi; \
 		exit $$status; }
 
-# Benchmarks arrive with later issues (bench/run.py); until then there is nothing to run.
+# Benchmarks on PostgreSQL (see bench/README.md): seed a database, print each figure against its baseline.
 bench: $(STAMP)
 	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py; else echo "no benchmarks yet"; fi
 

@@ -290,7 +290,7 @@ CUSTOS_WITHDRAWAL_METHOD = env.str(
 # --- Consent imports (consent/imports/) -------------------------------------------
 # Uploads are stored under MEDIA_ROOT/imports/ (shared by web and workers) and read as streams.
 CONSENT_IMPORT_MAX_BYTES = env.int("CONSENT_IMPORT_MAX_BYTES", default=1024**3)
-CONSENT_IMPORT_BATCH_ROWS = env.int("CONSENT_IMPORT_BATCH_ROWS", default=5000)
+CONSENT_IMPORT_BATCH_ROWS = env.int("CONSENT_IMPORT_BATCH_ROWS", default=10_000)
 # A task works this long, then hands the rest of the file to a new task: well below the time limits.
 CONSENT_IMPORT_TASK_SECONDS = env.int("CONSENT_IMPORT_TASK_SECONDS", default=120)
 CONSENT_IMPORT_QUEUE = env.str("CONSENT_IMPORT_QUEUE", default="") or None

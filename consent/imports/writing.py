@@ -231,18 +231,26 @@ WITH inserted AS (
     WHERE notice_id IS NOT NULL
     ORDER BY subject_id, purpose_id, occurred_at DESC, line DESC
 ), moved AS (
+    -- Only the states an event is at least as new as are touched: the others are neither locked nor written.
+    UPDATE consent_consentstate AS state SET
+        status = n.status,
+        occurred_at = n.occurred_at,
+        expires_at = n.expires_at,
+        notice_id = COALESCE(n.notice_id, CASE WHEN carrier.occurred_at >= state.occurred_at THEN carrier.notice_id END, state.notice_id),
+        last_event_id = n.id,
+        updated_at = %(now)s
+    FROM newest AS n LEFT JOIN noticed AS carrier ON carrier.subject_id = n.subject_id AND carrier.purpose_id = n.purpose_id
+    WHERE state.subject_id = n.subject_id AND state.purpose_id = n.purpose_id AND n.occurred_at >= state.occurred_at
+    RETURNING 1
+), created AS (
     INSERT INTO consent_consentstate AS state
         (subject_id, purpose_id, status, occurred_at, expires_at, notice_id, last_event_id, updated_at)
-    SELECT n.subject_id, n.purpose_id, n.status, n.occurred_at, n.expires_at,
-           -- The current state is read only for the rare event that needs it: no notice, one earlier in the batch.
-           COALESCE(n.notice_id, CASE WHEN carrier.notice_id IS NOT NULL THEN COALESCE(
-               (SELECT CASE WHEN carrier.occurred_at >= existing.occurred_at THEN carrier.notice_id ELSE existing.notice_id END
-                FROM consent_consentstate AS existing
-                WHERE existing.subject_id = n.subject_id AND existing.purpose_id = n.purpose_id),
-               carrier.notice_id) END),
-           n.id, %(now)s
-    FROM newest AS n
-    LEFT JOIN noticed AS carrier ON carrier.subject_id = n.subject_id AND carrier.purpose_id = n.purpose_id
+    SELECT n.subject_id, n.purpose_id, n.status, n.occurred_at, n.expires_at, COALESCE(n.notice_id, carrier.notice_id), n.id, %(now)s
+    FROM newest AS n LEFT JOIN noticed AS carrier ON carrier.subject_id = n.subject_id AND carrier.purpose_id = n.purpose_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM consent_consentstate AS existing WHERE existing.subject_id = n.subject_id AND existing.purpose_id = n.purpose_id
+    )
+    -- Another writer created the state since this statement's snapshot: move theirs by the same rule.
     ON CONFLICT (subject_id, purpose_id) DO UPDATE SET
         status = EXCLUDED.status,
         occurred_at = EXCLUDED.occurred_at,
@@ -253,7 +261,7 @@ WITH inserted AS (
     WHERE EXCLUDED.occurred_at >= state.occurred_at
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM moved)
+SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM moved) + (SELECT count(*) FROM created)
 """
 
 SKIPPED_BY_CONFLICT = f"""
@@ -298,7 +306,7 @@ def _write_with_copy(rows: list[ImportRow], *, recorded_by: str, now: datetime, 
             for row in rows:
                 copy.write_row(_staged(row))
         # Without statistics the planner would read every subject to join a few thousand rows.
-        cursor.execute(f"ANALYZE {STAGING}")
+        cursor.execute(f"ANALYZE {STAGING} (subject, event_id, event_uuid)")
         cursor.execute(CREATE_SUBJECTS, parameters)
         outcome.subjects_created += cursor.rowcount
         cursor.execute(RECORD, parameters)
