@@ -117,9 +117,9 @@ class ConsentView(ApiView, generics.GenericAPIView):
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def answer(self, instance, *, code: int = status.HTTP_200_OK, serializer_class=None) -> Response:
-        serializer_class = serializer_class or self.get_serializer_class()
-        return Response(serializer_class(instance, context=self.get_serializer_context()).data, status=code)
+    def answer(self, instance, *, code: int = status.HTTP_200_OK) -> Response:
+        """Answer ``instance`` serialized by the view's serializer, with status ``code``."""
+        return Response(self.get_serializer(instance).data, status=code)
 
 
 def _scopes(read: str, write: str = "") -> str:

@@ -1,13 +1,16 @@
 """POST /api/v1/consents/imports/ and GET …/{id}/: upload, progress with line-numbered errors, the error report."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from compliance.accounts.roles import Role
 from consent.imports import services
 from consent.models import ConsentEvent, ConsentImport
 from tests.consent.api.conftest import READER, WRITER, errors_of, events
-from tests.consent.imports.conftest import csv_file
+from tests.consent.imports.conftest import csv_file, queued_imports
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +158,12 @@ def test_a_manager_follows_imports_but_cannot_start_one(client_for, key_client, 
     assert manager.get(f"{IMPORTS}{job_id}/").status_code == 200
     refused = post_file(manager)
     assert refused.json()["detail"] == "Your role cannot import consents: it needs the permission consent.add_consentevent."
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_the_api_list_costs_the_same_queries_however_many_imports(client_for, dpo, count, django_assert_max_num_queries):
+    queued_imports(count, requested_by=dpo)
+    client, _ = client_for(Role.AUDITOR, access_expires_on=timezone.localdate() + timedelta(days=30))
+    with django_assert_max_num_queries(12):
+        body = client.get("/api/v1/consents/imports/", {"limit": 1000}).json()
+    assert body["count"] == count

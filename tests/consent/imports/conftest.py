@@ -34,3 +34,18 @@ def run_import(dpo, purpose):
 def reasons(job: ConsentImport) -> list[tuple[int, str]]:
     """Return the job's skipped rows as (line, reason), by line."""
     return list(job.row_errors.order_by("line").values_list("line", "reason"))
+
+
+def queued_imports(count: int, *, requested_by) -> None:
+    """Create ``count`` queued imports by ``requested_by`` in one query (for lists; no file behind them)."""
+    ConsentImport.objects.bulk_create(
+        ConsentImport(
+            file_format="csv",
+            file_name=f"consents-{number}.csv",
+            stored_name=f"imports/{number}.upload",
+            size_bytes=10,
+            requested_by=requested_by.get_username(),
+            created_by=requested_by,
+        )
+        for number in range(count)
+    )

@@ -10,7 +10,7 @@ from compliance.accounts.roles import Role
 from compliance.audit.models import AuditEvent
 from consent.imports import services
 from consent.models import ConsentImport
-from tests.consent.imports.conftest import csv_file
+from tests.consent.imports.conftest import csv_file, queued_imports
 
 pytestmark = pytest.mark.django_db
 
@@ -94,9 +94,8 @@ def test_a_manager_follows_imports_but_cannot_upload(client_for, dpo, purpose):
     assert ConsentImport.objects.count() == 1
 
 
-@pytest.mark.parametrize("count", [10, 60])
-def test_the_list_costs_the_same_queries_however_many_imports(dpo_client, dpo, purpose, count, django_assert_max_num_queries):
-    for _ in range(count):
-        services.create_import(actor=dpo, upload=SimpleUploadedFile("consents.csv", ROWS))
+@pytest.mark.parametrize("count", [10, 1000])
+def test_the_list_costs_the_same_queries_however_many_imports(dpo_client, dpo, count, django_assert_max_num_queries):
+    queued_imports(count, requested_by=dpo)
     with django_assert_max_num_queries(12):
         assert dpo_client.get(LIST).status_code == 200
