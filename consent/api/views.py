@@ -7,7 +7,6 @@ cache), so a product can ask before every use of a person's data.
 
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -42,8 +41,6 @@ from consent.imports import services as import_services
 READ = ["consent:read"]
 WRITE = ["consent:write"]
 SESSION_REFUSED = "Your role cannot {action}: it needs the permission {permission}."
-# A multipart body carries a little more than its file: boundaries and the other fields.
-MULTIPART_ALLOWANCE = 64 * 1024
 
 
 class ConsentPagination(LimitOffsetPagination):
@@ -338,15 +335,15 @@ class ImportListView(ConsentView):
         summary="Import consents from a CSV or JSON Lines file",
         description="API keys need consent:write; people need consent.add_consentevent. The file is recorded in batches by"
         " a worker: follow status_url. Rows with an event id are recorded once however often the file is sent."
-        f" At most CONSENT_IMPORT_MAX_BYTES (default {settings.CONSENT_IMPORT_MAX_BYTES:,} bytes).",
+        " At most CONSENT_IMPORT_MAX_BYTES bytes (1 GiB unless configured); past it the answer is 413.",
         request={"multipart/form-data": ImportUploadSerializer},
         responses={202: ImportAcceptedSerializer, 413: OpenApiResponse(description="The file is too large.")},
     )
     def post(self, request):
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.CONSENT_IMPORT_MAX_BYTES + MULTIPART_ALLOWANCE:
+        refusal = import_services.body_too_large(int(request.META.get("CONTENT_LENGTH") or 0))
+        if refusal:
             # Refused before the body is read: nothing of it reaches the disk.
-            raise PayloadTooLarge(import_services.too_large_message(length))
+            raise PayloadTooLarge(refusal)
         values = self.validated(ImportUploadSerializer, request.data)
         job = import_services.create_import(actor=request.user, upload=values["file"], file_format=values.get("format", ""))
         status_url = request.build_absolute_uri(reverse("api:consent_import_detail", kwargs={"pk": job.pk}))

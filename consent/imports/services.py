@@ -37,6 +37,7 @@ UPLOAD_DIRECTORY = "imports"
 EXTENSIONS = {".csv": ConsentImport.Format.CSV, ".jsonl": ConsentImport.Format.JSONL, ".ndjson": ConsentImport.Format.JSONL}
 FILE_GONE = "The uploaded file is no longer on the server (MEDIA_ROOT/imports/); upload it again."
 IMPORT_ACTOR = SystemActor("consent import")
+MULTIPART_ALLOWANCE = 64 * 1024
 
 
 class ImportMovedOn(Exception):
@@ -49,6 +50,18 @@ def too_large_message(size: int) -> str:
         f"The file is {size:,} bytes; an import takes at most {settings.CONSENT_IMPORT_MAX_BYTES:,} bytes. "
         "Split it into smaller files."
     )
+
+
+def body_too_large(content_length: int) -> str:
+    """Return why a request body of ``content_length`` bytes is refused unread, or "" when it may be read.
+
+    A multipart body carries a little more than its file (boundaries, the other
+    fields): MULTIPART_ALLOWANCE. A file within it but past the limit is refused
+    by ``create_import`` once read.
+    """
+    if content_length > settings.CONSENT_IMPORT_MAX_BYTES + MULTIPART_ALLOWANCE:
+        return too_large_message(content_length)
+    return ""
 
 
 def _storage() -> FileSystemStorage:

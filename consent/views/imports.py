@@ -1,6 +1,5 @@
 """The import pages: upload a file of consents, follow its progress, download its error report."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -16,8 +15,6 @@ from consent.imports.forms import ImportUploadForm
 
 IMPORTS_PER_PAGE = 50
 RECORD_PERMISSION = "consent.add_consentevent"
-# A multipart body carries a little more than its file: boundaries and the other fields.
-MULTIPART_ALLOWANCE = 64 * 1024
 
 view_imports_required = permission_required(selectors.VIEW_EVENT, raise_exception=True)
 
@@ -36,10 +33,10 @@ def import_list(request):
         return _list_page(request, ImportUploadForm())
     if not request.user.has_perm(RECORD_PERMISSION):
         raise PermissionDenied("Importing consents is for the DPO.")
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > settings.CONSENT_IMPORT_MAX_BYTES + MULTIPART_ALLOWANCE:
+    refusal = import_services.body_too_large(int(request.META.get("CONTENT_LENGTH") or 0))
+    if refusal:
         # Refused before the body is read: nothing of it reaches the disk.
-        return _list_page(request, ImportUploadForm(), status=413, refusal=import_services.too_large_message(length))
+        return _list_page(request, ImportUploadForm(), status=413, refusal=refusal)
     form = ImportUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
