@@ -140,7 +140,7 @@ def test_datasets_that_may_hold_a_subject(dpo, make_user, subject, grant, settin
     steward = make_user(Role.DATA_STEWARD)
     engineer = make_user(Role.ML_ENGINEER)
     shop = create_dataset(actor=dpo, name="Shop customers", owner=steward)
-    version = create_version(actor=dpo, dataset=shop, label="v1", subject_keys=["user-1", "user-3"])
+    version = create_version(actor=dpo, dataset=shop, label="v1", subject_keys=["user-1", "user-3"], false_positive_rate=1e-9)
     register_training_run(actor=engineer, model=create_model(actor=engineer, name="Churn"), dataset_versions=[version], started_at=timezone.now())
     routes = create_dataset(actor=dpo, name="Delivery routes")
     add_storage_location(

@@ -34,7 +34,11 @@ def _runs(dpo, dataset):
     # The ML pipeline registers models and runs (an API key in production; the system here).
     dpo = SystemActor("training pipeline")
     with_subject = create_version(actor=dpo, dataset=dataset, label="v1", subject_keys=["user-1", "user-7"])
-    without_subject = create_version(actor=dpo, dataset=dataset, label="v2", subject_keys=["user-7"])
+    # A Bloom filter answers "possibly present" at its false-positive rate, and the blind-index
+    # key differs per checkout: a near-zero rate keeps "not present" certain whatever the key.
+    without_subject = create_version(
+        actor=dpo, dataset=dataset, label="v2", subject_keys=["user-7"], false_positive_rate=1e-9
+    )
     unfiltered = create_version(actor=dpo, dataset=dataset, label="v3")
     model = create_model(actor=dpo, name="Churn")
     started = timezone.now() - timedelta(days=3)
