@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "datasets",
     "consent",
     "consent.erasure",
+    "compliance.controls",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("share/", include("datasets.urls.sharing")),
     path("consent/", include("consent.urls")),
     path("erasure/", include("consent.erasure.urls")),
+    path("controls/", include("compliance.controls.urls")),
     # Django admin signs in through Custos's own login and MFA, never its own form.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),

@@ -41,6 +41,29 @@ ERASURE_READ = [
     "erasure.view_legalhold",
 ]
 
+# Reading the compliance catalogs, controls, assessments, evidence (and downloading it) and check results.
+CONTROLS_READ = [
+    "controls.view_framework",
+    "controls.view_requirement",
+    "controls.view_control",
+    "controls.view_assessment",
+    "controls.view_requirementassessment",
+    "controls.view_evidence",
+    "controls.view_checkresult",
+]
+
+# Running assessments, managing controls and evidence, running the automated checks on demand.
+CONTROLS_MANAGE = [
+    "controls.add_control",
+    "controls.change_control",
+    "controls.add_assessment",
+    "controls.change_assessment",
+    "controls.change_requirementassessment",
+    "controls.add_evidence",
+    "controls.change_evidence",
+    "controls.run_checks",
+]
+
 # "app_label.codename" per role. Permissions of apps not installed yet are skipped.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DPO: [
@@ -71,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "erasure.approve_erasurerequest",
         "erasure.add_legalhold",
         "erasure.change_legalhold",
+        *CONTROLS_READ,
     ],
     Role.COMPLIANCE_MANAGER: [
         "audit.view_auditevent",
@@ -80,6 +104,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "datasets.view_mlmodel",
         *CONSENT_READ,
         *ERASURE_READ,
+        *CONTROLS_READ,
+        *CONTROLS_MANAGE,
     ],
     Role.AUDITOR: [
         "audit.view_auditevent",
@@ -88,6 +114,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "datasets.view_mlmodel",
         *CONSENT_READ,
         *ERASURE_READ,
+        *CONTROLS_READ,
     ],
     # Stewards and engineers see only what is granted to them (object permissions).
     Role.DATA_STEWARD: ["datasets.add_dataset"],
