@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from compliance.audit.actors import SystemActor
 from compliance.audit.services import record_event
-from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus, StepStatus
+from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus, StepCompletion, StepStatus
 from consent.erasure.selectors import holds_for_request
 from consent.erasure.services import ErasureActionRefused, _require_status, _skip_reason
 from datasets import connectors
@@ -192,7 +192,8 @@ def finish_step(*, step_id: int, erased: connectors.Erased, mode: str, now: date
     """Record what the connector erased and mark the step done; complete the request if it was the last.
 
     Returns False, recording nothing, when the step is no longer running (a
-    duplicate delivery already finished it): evidence is written once per step.
+    duplicate delivery already finished it): evidence is written once per step,
+    with one ``StepCompletion`` whose unique step the database enforces.
     """
     now = now or timezone.now()
     locked = _locked_running(step_id)
@@ -216,6 +217,15 @@ def finish_step(*, step_id: int, erased: connectors.Erased, mode: str, now: date
     step.lease_expires_at = None
     step.finished_at = now
     step.save()
+    # The unique step of a completion backs the locked state check above: a
+    # second completion of one step is refused by the database itself.
+    StepCompletion.objects.create(
+        step=step,
+        attempt=step.attempts,
+        records_affected=erased.records_affected,
+        keys_sha256=erased.keys_sha256,
+        completed_at=now,
+    )
     _step_event(
         "erasure.step_done",
         request,

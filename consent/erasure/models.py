@@ -223,6 +223,32 @@ class ErasureStep(models.Model):
         return self.evidence.get("records_affected") if self.evidence else None
 
 
+class StepCompletion(models.Model):
+    """The one record that a step ran to completion: which attempt finished it, and what it erased.
+
+    ``finish_step`` writes it in the transaction that marks the step done. A
+    step may be delivered to workers more than once (a worker killed after
+    erasing but before acknowledging, a sweeper re-enqueueing an expired
+    lease), and the connector may then run twice; the unique ``step`` makes
+    "each step completes exactly once" a fact of the database rather than of
+    the engine's locking alone.
+    """
+
+    step = models.ForeignKey(ErasureStep, on_delete=models.PROTECT, related_name="completions")
+    attempt = models.PositiveIntegerField(help_text="The attempt of the step that finished it.")
+    records_affected = models.PositiveIntegerField(verbose_name="records affected")
+    keys_sha256 = models.CharField(max_length=64, blank=True, verbose_name="keys sha256")
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["step"]
+        verbose_name = "erasure step completion"
+        constraints = [models.UniqueConstraint(fields=["step"], name="erasure_step_completes_once")]
+
+    def __str__(self) -> str:
+        return f"completion of step {self.step_id}"
+
+
 class DiscoveryResult(models.Model):
     """How many records one location holds for a request's subject, or why it could not say.
 
