@@ -1,1 +1,27 @@
 """The controls app's models: catalogs and assessments (frameworks.py, assessments.py), evidence and automated checks (evidence.py, checks.py)."""
+
+from compliance.controls.models.assessments import (
+    Assessment,
+    AssessmentScope,
+    AssessmentStatus,
+    RequirementAssessment,
+    RequirementAssessmentChange,
+)
+from compliance.controls.models.controls import AutomatedStatus, Control, ControlStatus
+from compliance.controls.models.evidence import Evidence
+from compliance.controls.models.frameworks import Framework, Requirement, RequirementImplementation
+
+__all__ = [
+    "Assessment",
+    "AssessmentScope",
+    "AssessmentStatus",
+    "AutomatedStatus",
+    "Control",
+    "ControlStatus",
+    "Evidence",
+    "Framework",
+    "Requirement",
+    "RequirementAssessment",
+    "RequirementAssessmentChange",
+    "RequirementImplementation",
+]
