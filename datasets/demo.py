@@ -70,10 +70,29 @@ def demo_datasets() -> list[DemoDataset]:
                 encryption_at_rest="AES-256",
                 encryption_in_transit=True,
             ),
-            [
-                dict(name="shop database", kind="postgresql", url=_database_url("postgresql", 5432, "shop"), table="customers", subject_key="email", subject_field="email"),
-                dict(name="monthly export", kind="filesystem", path=str(stores / "shop-customers.csv"), subject_key="external_id", subject_field="customer_id"),
-            ],
+            [dict(name="monthly export", kind="filesystem", path=str(stores / "shop-customers.csv"), subject_key="external_id", subject_field="customer_id")],
+        ),
+        # The shop's live database is a dataset of its own: the embedded profile has no
+        # PostgreSQL server for it, so it is held (see demo_stores), and a hold on it
+        # must not stop the demo from erasing the monthly export above.
+        DemoDataset(
+            "shop-database",
+            dict(
+                name="Shop database",
+                description="The online shop's live customer accounts, in its PostgreSQL database.",
+                data_categories=["contact", "identifiers", "financial"],
+                sensitivity="confidential",
+                subject_jurisdictions=["GB", "DE", "US-CA"],
+                lawful_bases=["contract"],
+                purposes=["order-fulfilment"],
+                retention_days=730,
+                retention_action="delete",
+                source="Shop back end",
+                collection_channel="Checkout form",
+                encryption_at_rest="AES-256",
+                encryption_in_transit=True,
+            ),
+            [dict(name="shop database", kind="postgresql", url=_database_url("postgresql", 5432, "shop"), table="customers", subject_key="email", subject_field="email")],
         ),
         DemoDataset(
             "support-tickets",

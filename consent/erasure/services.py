@@ -452,7 +452,13 @@ def set_legal_hold(
     subject: DataSubject | None = None,
     until: datetime | None = None,
 ) -> LegalHold:
-    """Put a dataset or a subject under legal hold: approvals from now on skip the locations it covers."""
+    """Put a dataset or a subject under legal hold.
+
+    Approvals from now on create the locations it covers as skipped steps, and
+    a step of an earlier approval that has not run yet is skipped when a worker
+    claims it (the engine re-checks holds at claim time), so a hold set while a
+    request is running still stops erasure where no step has started.
+    """
     errors = FieldErrors()
     if (dataset is None) == (subject is None):
         errors.add("target", "Put the hold on a dataset or on a subject (one of them).")

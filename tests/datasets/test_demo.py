@@ -20,8 +20,8 @@ def seed() -> str:
 def test_the_demo_covers_the_registry_and_a_second_run_changes_nothing(stores):
     output = seed()
 
-    assert Dataset.objects.count() == 12
-    assert "registry: created 16, kept 0." in output
+    assert Dataset.objects.count() == 13
+    assert "registry: created 17, kept 0." in output
     assert set(StorageLocation.objects.values_list("kind", flat=True)) == set(LocationKind.values)
     for location in StorageLocation.objects.filter(kind__in=["filesystem", "sqlite"]):
         assert location.path.startswith(str(stores / "demo"))
@@ -40,4 +40,4 @@ def test_the_demo_covers_the_registry_and_a_second_run_changes_nothing(stores):
 
     assert AuditEvent.objects.count() == events
     assert list(Dataset.objects.values()) == datasets
-    assert "registry: nothing to do (16 already there)." in again
+    assert "registry: nothing to do (17 already there)." in again
