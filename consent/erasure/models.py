@@ -197,6 +197,12 @@ class ErasureStep(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        verbose_name="queued",
+        help_text="When its task was last sent, or when a retry after backoff is due; the sweeper resends only past a lease.",
+    )
     last_error = models.TextField(blank=True)
     legal_hold = models.ForeignKey(
         "LegalHold", on_delete=models.PROTECT, null=True, blank=True, related_name="skipped_steps"

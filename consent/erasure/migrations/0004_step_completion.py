@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='erasurestep',
+            name='queued_at',
+            field=models.DateTimeField(blank=True, help_text='When its task was last sent, or when a retry after backoff is due; the sweeper resends only past a lease.', null=True, verbose_name='queued'),
+        ),
         migrations.CreateModel(
             name='StepCompletion',
             fields=[
