@@ -26,6 +26,27 @@ def _erasure_card(user) -> Card:
     )
 
 
+def _models_card(user) -> Card:
+    # A flag stays on the home page until the run's owner resolves it (retrained, unlearning, exempt).
+    from datasets.selectors import flagged_run_counts
+
+    flagged = flagged_run_counts(user=user)
+    if flagged.total:
+        return Card(
+            "Models",
+            f"{flagged.affected} training runs affected and {flagged.possibly_affected} possibly affected by erasures, "
+            "waiting for their owners to retrain, apply unlearning or record an exemption.",
+            reverse("models:list") + "?flagged_only=on",
+            "Open the flagged models",
+        )
+    return Card(
+        "Models",
+        "Which models were trained on which dataset versions, with what privacy, and the runs an erasure has flagged.",
+        reverse("models:list"),
+        "Open the models",
+    )
+
+
 def cards_for(user) -> list[Card]:
     """Return the home-page cards for ``user``'s roles and permissions."""
     cards = []
@@ -57,14 +78,7 @@ def cards_for(user) -> list[Card]:
             )
         )
     if user.has_perm("datasets.view_mlmodel") or user.has_perm("datasets.add_mlmodel"):
-        cards.append(
-            Card(
-                "Models",
-                "Which models were trained on which dataset versions, with what privacy, and the runs an erasure has flagged.",
-                reverse("models:list"),
-                "Open the models",
-            )
-        )
+        cards.append(_models_card(user))
     if user.has_perm("consent.view_datasubject"):
         cards.append(
             Card(

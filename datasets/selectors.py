@@ -409,6 +409,27 @@ def models_for_user(*, user, filters: ModelFilters | None = None) -> QuerySet[ML
     return models.order_by("name", "pk")
 
 
+@dataclass(frozen=True)
+class FlaggedRunCounts:
+    """How many of the runs a user may see an erasure has flagged and nobody has resolved yet."""
+
+    affected: int
+    possibly_affected: int
+
+    @property
+    def total(self) -> int:
+        return self.affected + self.possibly_affected
+
+
+def flagged_run_counts(*, user) -> FlaggedRunCounts:
+    """Return the counts of unresolved flagged runs among the models ``user`` may see (for the home page), in one query."""
+    counts = TrainingRun.objects.filter(model__in=visible_models(user), erasure_status__in=FLAGGED).aggregate(
+        affected=Count("pk", filter=Q(erasure_status=ErasureStatus.AFFECTED)),
+        possibly_affected=Count("pk", filter=Q(erasure_status=ErasureStatus.POSSIBLY_AFFECTED)),
+    )
+    return FlaggedRunCounts(affected=counts["affected"], possibly_affected=counts["possibly_affected"])
+
+
 def model_for_user(*, user, slug: str) -> MLModel:
     """Return the model with ``slug`` if ``user`` may see it; Http404 otherwise (missing or forbidden)."""
     model = visible_models(user).select_related("owner").filter(slug=slug).first()
