@@ -33,12 +33,14 @@ CONSENT_READ = [
     "consent.view_consentstate",
 ]
 
-# Reading erasure requests, their steps and discovery counts, and legal holds.
+# Reading erasure requests, their steps and discovery counts, legal holds, and access requests.
 ERASURE_READ = [
     "erasure.view_erasurerequest",
     "erasure.view_erasurestep",
     "erasure.view_discoveryresult",
     "erasure.view_legalhold",
+    "erasure.view_accessrequest",
+    "erasure.view_accessresult",
 ]
 
 # Reading the compliance catalogs, controls, assessments, evidence (and downloading it) and check results.
@@ -94,6 +96,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "erasure.approve_erasurerequest",
         "erasure.add_legalhold",
         "erasure.change_legalhold",
+        # Access requests: file, verify, reject, retry, and download the archive (DPO only).
+        "erasure.add_accessrequest",
+        "erasure.change_accessrequest",
+        "erasure.download_accessrequest",
         *CONTROLS_READ,
     ],
     Role.COMPLIANCE_MANAGER: [

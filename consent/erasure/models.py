@@ -352,3 +352,6 @@ class ErasureReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for #{self.request_id}"
+
+
+from consent.erasure.access_models import AccessRequest, AccessResult  # noqa: E402, F401 (access requests belong to this app)
