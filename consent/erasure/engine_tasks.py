@@ -12,9 +12,10 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from consent.erasure import certificate, discovery, execution
-from consent.erasure.models import ErasureRequest, StepStatus
+from consent.erasure.models import ErasureRequest, ErasureStep, StepStatus
 
 # Below the broker's visibility timeout (a message not acknowledged by then is
 # delivered again) and below the step lease (the sweeper must not re-enqueue a
@@ -35,7 +36,11 @@ def _queue() -> str | None:
 
 
 def enqueue_step(step_id: int) -> None:
-    """Send ``run_erasure_step`` for the step once the current transaction commits (nothing if it rolls back)."""
+    """Send ``run_erasure_step`` for the step once the current transaction commits (nothing if it rolls back).
+
+    The step's ``queued_at`` records the sending, for the sweeper.
+    """
+    ErasureStep.objects.filter(pk=step_id).update(queued_at=timezone.now())
     run_erasure_step.apply_async_on_commit((step_id,), queue=_queue())
 
 
@@ -46,9 +51,11 @@ def enqueue_steps(request: ErasureRequest) -> int:
     applicable) completes once the approval commits (or, should that fail, at
     the sweeper's next run).
     """
-    step_ids = list(request.steps.filter(status=StepStatus.PENDING).values_list("pk", flat=True))
+    pending = request.steps.filter(status=StepStatus.PENDING)
+    step_ids = list(pending.values_list("pk", flat=True))
+    pending.update(queued_at=timezone.now())
     for step_id in step_ids:
-        enqueue_step(step_id)
+        run_erasure_step.apply_async_on_commit((step_id,), queue=_queue())
     if not step_ids:
         request_id = request.pk
         transaction.on_commit(lambda: execution.complete_without_steps(request_id=request_id))
@@ -77,8 +84,7 @@ def run_erasure_step(self, step_id: int) -> str:
         again = execution.release_for_retry(step_id=step_id, reason=reason)
         outcome = execution.Outcome.RETRY if again else execution.Outcome.FAILED
     if outcome == execution.Outcome.RETRY:
-        attempts = execution.attempts_of(step_id)
-        raise self.retry(countdown=execution.retry_countdown(attempts), queue=_queue())
+        raise self.retry(countdown=execution.retry_delay(step_id), queue=_queue())
     return outcome.value
 
 

@@ -66,9 +66,10 @@ def retry_countdown(attempt: int) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
-def attempts_of(step_id: int) -> int:
-    """Return how many times the step has been claimed (0 when it is gone)."""
-    return ErasureStep.objects.filter(pk=step_id).values_list("attempts", flat=True).first() or 0
+def retry_delay(step_id: int, *, now: datetime | None = None) -> float:
+    """Return the seconds until the step's retry is due (set by ``release_for_retry``); 0 when it is due or gone."""
+    due = ErasureStep.objects.filter(pk=step_id).values_list("queued_at", flat=True).first()
+    return max((due - (now or timezone.now())).total_seconds(), 0.0) if due else 0.0
 
 
 def subject_keys(request: ErasureRequest) -> connectors.SubjectKeys:
@@ -255,7 +256,10 @@ def fail_step(*, step_id: int, reason: str, now: datetime | None = None) -> bool
 def release_for_retry(*, step_id: int, reason: str, now: datetime | None = None) -> bool:
     """Put a running step that hit a transient error back to pending; return whether to try again.
 
-    A step already at the attempt limit fails instead, naming the last error.
+    The retry is due after an exponential backoff (``retry_countdown``),
+    recorded as the step's ``queued_at``: the task sends itself again for
+    then, and the sweeper leaves the step alone until a lease past it. A step
+    already at the attempt limit fails instead, naming the last error.
     """
     now = now or timezone.now()
     locked = _locked_running(step_id)
@@ -268,6 +272,7 @@ def release_for_retry(*, step_id: int, reason: str, now: datetime | None = None)
     step.status = StepStatus.PENDING
     step.last_error = reason
     step.lease_expires_at = None
+    step.queued_at = now + timedelta(seconds=retry_countdown(step.attempts))
     step.save()
     _step_event("erasure.step_retrying", request, step, attempts=step.attempts, reason=reason)
     return True
@@ -373,9 +378,12 @@ def sweep_expired_leases(*, now: datetime | None = None) -> dict[str, int]:
 
     A running step past its lease goes back to pending and is enqueued again,
     or fails once it has used every attempt. A pending step of a running or
-    approved request untouched for a whole lease is enqueued again too (the
-    broker lost its message); a duplicate message is harmless, since claiming
-    is guarded by the lock. Returns the counts.
+    approved request whose task was sent (or whose retry fell due) more than a
+    lease ago is sent again too: the broker lost its message, or a killed
+    worker took it down with it. Each such step is resent at most once per
+    lease, not on every run, so a long queue is not flooded with copies of
+    itself; a duplicate message is harmless anyway, since claiming is guarded
+    by the lock. Returns the counts.
     """
     from consent.erasure import engine_tasks
 
@@ -401,11 +409,13 @@ def sweep_expired_leases(*, now: datetime | None = None) -> dict[str, int]:
         _step_event("erasure.step_requeued", request, step, attempts=step.attempts)
         engine_tasks.enqueue_step(step.pk)
         counts["requeued"] += 1
-    lost = ErasureStep.objects.filter(
-        status=StepStatus.PENDING,
-        request__status__in=[RequestStatus.APPROVED, RequestStatus.RUNNING],
-        created_at__lt=stale,
-    ).exclude(pk__in=expired_ids).filter(Q(started_at__isnull=True) | Q(started_at__lt=stale))
+    lost = (
+        ErasureStep.objects.filter(
+            status=StepStatus.PENDING, request__status__in=[RequestStatus.APPROVED, RequestStatus.RUNNING]
+        )
+        .exclude(pk__in=expired_ids)
+        .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True, created_at__lt=stale))
+    )
     for step_id in lost.values_list("pk", flat=True):
         engine_tasks.enqueue_step(step_id)
         counts["resent"] += 1
