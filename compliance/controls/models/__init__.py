@@ -7,6 +7,7 @@ from compliance.controls.models.assessments import (
     RequirementAssessment,
     RequirementAssessmentChange,
 )
+from compliance.controls.models.checks import CheckResult, CheckStatus, EncryptionKeyRecord
 from compliance.controls.models.controls import AutomatedStatus, Control, ControlStatus
 from compliance.controls.models.evidence import Evidence
 from compliance.controls.models.frameworks import Framework, Requirement, RequirementImplementation
@@ -16,8 +17,11 @@ __all__ = [
     "AssessmentScope",
     "AssessmentStatus",
     "AutomatedStatus",
+    "CheckResult",
+    "CheckStatus",
     "Control",
     "ControlStatus",
+    "EncryptionKeyRecord",
     "Evidence",
     "Framework",
     "Requirement",

@@ -1,0 +1,89 @@
+"""Checks of erasure requests: none overdue now, and at least 95% answered on time over the last 90 days."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Q
+from django.urls import reverse
+
+from compliance.controls.checks.registry import (
+    MAX_FAILING_LISTED,
+    CheckOutcome,
+    FailingObject,
+    check,
+    failed,
+    is_are,
+    judge,
+    no_data,
+    passed,
+    plural,
+)
+from consent.erasure.models import ErasureRequest
+from consent.erasure.selectors import overdue_condition
+
+ON_TIME_TARGET = 0.95
+ON_TIME_WINDOW = timedelta(days=90)
+
+
+def _request_link(request: ErasureRequest, note: str) -> FailingObject:
+    return FailingObject(
+        label=f"Erasure request {request.reference} ({request.get_regulation_display()}, {note})",
+        url=reverse("erasure:request_detail", args=[request.pk]),
+    )
+
+
+def _lateness(request: ErasureRequest) -> str:
+    late = request.completed_at - request.due_at
+    return plural(late.days, "day") if late.days else "less than a day"
+
+
+@check(
+    key="erasure.none_overdue",
+    title="No erasure request is overdue",
+    description=(
+        "No open erasure request has passed its statutory deadline with its clock running "
+        "(GDPR Art. 12(3): one month, extendable by two; CCPA: 45 days, extendable by 45)."
+    ),
+)
+def none_overdue(*, now: datetime) -> CheckOutcome:
+    counts = ErasureRequest.objects.aggregate(
+        open=Count("pk", filter=Q(status__in=ErasureRequest.OPEN_STATUSES)), overdue=Count("pk", filter=overdue_condition(now))
+    )
+    return judge(
+        ErasureRequest.objects.filter(overdue_condition(now)).order_by("due_at", "pk"),
+        count=counts["overdue"],
+        summary=lambda count: f"{count} of {plural(counts['open'], 'open erasure request')} {is_are(count)} overdue.",
+        entry=lambda request: _request_link(request, f"due {request.due_at:%Y-%m-%d}, {plural((now - request.due_at).days, 'day')} late"),
+    )
+
+
+@check(
+    key="erasure.on_time_rate",
+    title="Erasure requests are completed on time",
+    description=(
+        "At least 95% of the erasure requests completed in the last 90 days were completed by their due date "
+        "(extensions and pauses included). No data when none was completed."
+    ),
+)
+def on_time_rate(*, now: datetime) -> CheckOutcome:
+    completed = ErasureRequest.objects.filter(
+        status=ErasureRequest.Status.COMPLETED, completed_at__gt=now - ON_TIME_WINDOW, completed_at__lte=now
+    )
+    late_condition = Q(completed_at__gt=F("due_at"))
+    counts = completed.aggregate(total=Count("pk"), late=Count("pk", filter=late_condition))
+    total, late = counts["total"], counts["late"]
+    if total == 0:
+        return no_data("No erasure request was completed in the last 90 days.")
+    on_time = total - late
+    rate = on_time / total
+    summary = (
+        f"{on_time} of {plural(total, 'erasure request')} completed in the last 90 days "
+        f"{'was' if on_time == 1 else 'were'} on time ({rate:.1%}; the target is {ON_TIME_TARGET:.0%})."
+    )
+    if rate >= ON_TIME_TARGET:
+        return passed(summary)
+    late_requests = completed.filter(late_condition).order_by("-completed_at", "-pk")
+    return failed(
+        summary,
+        [_request_link(request, f"completed {_lateness(request)} after its due date") for request in late_requests[:MAX_FAILING_LISTED]],
+        total=late,
+    )

@@ -1,0 +1,40 @@
+"""Checks of ML models: no training run flagged by an erasure stays unresolved for more than 30 days."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, is_are, judge, plural
+from datasets.models import TrainingRun
+from datasets.selectors import FLAGGED
+
+RESOLUTION_DEADLINE = timedelta(days=30)
+
+
+def _since(run: TrainingRun) -> str:
+    return f" since {run.flagged_at:%Y-%m-%d}" if run.flagged_at else ", flag date unknown"
+
+
+@check(
+    key="models.flagged_runs_resolved",
+    title="Training runs flagged by erasure are resolved within 30 days",
+    description=(
+        "A training run whose data held an erased person (affected or possibly affected) is retrained, "
+        "has unlearning applied or is recorded as exempt within 30 days of being flagged."
+    ),
+)
+def flagged_runs_resolved(*, now: datetime) -> CheckOutcome:
+    limit = now - RESOLUTION_DEADLINE
+    # A flagged run without a flag date cannot show it is within the 30 days: it counts as late.
+    stale = Q(erasure_status__in=FLAGGED) & (Q(flagged_at__lt=limit) | Q(flagged_at__isnull=True))
+    counts = TrainingRun.objects.aggregate(flagged=Count("pk", filter=Q(erasure_status__in=FLAGGED)), stale=Count("pk", filter=stale))
+    return judge(
+        TrainingRun.objects.filter(stale).select_related("model").order_by("flagged_at", "pk"),
+        count=counts["stale"],
+        summary=lambda count: f"{count} of {plural(counts['flagged'], 'flagged training run')} {is_are(count)} unresolved after 30 days.",
+        entry=lambda run: FailingObject(
+            label=f"Run #{run.pk} of {run.model.name} ({run.get_erasure_status_display().lower()}{_since(run)})",
+            url=reverse("models:run_detail", args=[run.pk]),
+        ),
+    )
