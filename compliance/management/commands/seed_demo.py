@@ -156,11 +156,26 @@ def seed_demo_stores(context: SeedContext) -> StepResult:
     return StepResult("demo stores", created=created, kept=kept)
 
 
+def seed_frameworks(context: SeedContext) -> StepResult:
+    """Load the GDPR / HIPAA / CCPA catalogs and the default control set, or upgrade them; unchanged ones stay."""
+    from compliance.controls.loader import CatalogError, load_catalogs
+
+    try:
+        summary = load_catalogs(actor=SEED_ACTOR)
+    except CatalogError as error:
+        raise CommandError(f"The framework catalogs did not load: {error}") from error
+    loaded = [report for report in summary.frameworks if report.outcome != "unchanged"]
+    created = len(loaded) + (summary.controls.created + summary.controls.updated if summary.controls else 0)
+    kept = len(summary.frameworks) - len(loaded) + (summary.controls.unchanged if summary.controls else 0)
+    return StepResult("frameworks", created=created, kept=kept, notes=tuple(note for report in loaded for note in report.notes))
+
+
 SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("users", seed_users),
     ("registry", seed_registry),
     ("consent", seed_consent),
     ("demo stores", seed_demo_stores),
+    ("frameworks", seed_frameworks),
 ]
 
 
