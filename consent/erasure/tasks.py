@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from consent.erasure import access_tasks  # noqa: F401 (registers the access export's tasks with the worker)
 from consent.erasure import engine_tasks  # noqa: F401 (registers the execution engine's tasks with the worker)
 from consent.erasure import services
 

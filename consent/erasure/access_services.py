@@ -1,0 +1,242 @@
+"""Every write to an access request before its export runs: intake, verification (which starts the export), rejection.
+
+Like the erasure services: keyword-only, one transaction with the request row
+locked, the current state checked, an audit event in the same transaction
+naming the request (``#A12``), the subject by pseudonymous external id and
+the kinds of identifiers given, never an identifier in clear. Invalid input
+raises ``ValidationError`` keyed by field; a change the state does not allow
+raises ``ErasureActionRefused`` with a message a person can act on. Who may
+call them is the caller's check (views by model permission, the API by scope).
+
+The export itself (each location read, the archive built, downloads, expiry)
+is ``access_engine``'s.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.audit.services import record_event
+from consent.erasure import access_archive, clocks
+from consent.erasure.access_models import AccessRequest, AccessResult, AccessResultStatus, AccessStatus
+from consent.erasure.models import RejectionReason, RequestSource, VerificationMethod
+from consent.erasure.selectors import request_keys
+from consent.erasure.services import (
+    MAX_CLAUSE_LENGTH,
+    MAX_CONTACT_LENGTH,
+    MAX_NOTE_LENGTH,
+    ErasureActionRefused,
+    _clean_identifiers,
+    _label,
+    _or_list,
+)
+from consent.jurisdictions import Regime
+from consent.models import DataSubject
+from datasets.connectors import NotApplicable, SubjectKeys
+from datasets.models import StorageLocation
+from datasets.services.common import FieldErrors, clean_choice, clean_text
+
+HANDLER_PERMISSION = "erasure.change_accessrequest"
+# The right each regulation gives, when the person filing names no clause.
+DEFAULT_CLAUSES = {
+    Regime.GDPR: "GDPR Art. 15",
+    Regime.CCPA: "CCPA §1798.110",
+    Regime.POLICY: "Internal policy",
+}
+
+
+def _require_status(request: AccessRequest, allowed, doing: str) -> None:
+    if request.status not in allowed:
+        raise ErasureActionRefused(
+            f"Access request {request.reference} is {request.status}; only {_or_list(allowed)} requests can be {doing}."
+        )
+
+
+def _locked(request: AccessRequest) -> AccessRequest:
+    """Return ``request`` fresh from the database, row-locked until the transaction ends."""
+    return AccessRequest.objects.select_for_update(of=("self",)).select_related("subject").get(pk=request.pk)
+
+
+def _event(actor, action: str, request: AccessRequest, **data) -> None:
+    record_event(actor=actor, action=action, target=request, data={"request": request.reference, **data})
+
+
+def _clean_assignee(value):
+    if value is None:
+        return None
+    if not value.is_active or not value.has_perm(HANDLER_PERMISSION):
+        raise ValidationError(f"{value.get_username()} cannot handle access requests; choose a DPO.")
+    return value
+
+
+@transaction.atomic
+def receive_access_request(
+    *,
+    actor,
+    subject: DataSubject | None = None,
+    identifiers: dict | None = None,
+    regulation: str | None = None,
+    clause: str = "",
+    source: str,
+    requester_contact: str = "",
+    assignee=None,
+    received_at: datetime | None = None,
+    verified_by_trusted_key: bool = False,
+) -> AccessRequest:
+    """File an access request for a known subject, or for a person known only by email and/or phone.
+
+    The regulation defaults to the subject's regime (the internal policy for a
+    person Custos has no record of) and the clause to its right of access
+    (GDPR Art. 15, CCPA §1798.110). The request is due by the same statutory
+    clock as an erasure request. ``verified_by_trusted_key`` records the
+    verification at once (method "trusted API key"), which starts the export:
+    the caller checks that the key holds ``erasure:approve``.
+    """
+    errors = FieldErrors()
+    given = _clean_identifiers(errors, identifiers)
+    if subject is not None and given:
+        errors.add("identifiers", "Name a known subject or give identifiers for an unknown person, not both.")
+    if subject is None and not given and "email" not in errors.by_field and "phone" not in errors.by_field:
+        errors.add("subject", "Name the subject by external id, or give the person's email or phone.")
+    if regulation in (None, ""):
+        regulation = subject.regime if subject is not None else Regime.POLICY
+    regulation = errors.check("regulation", lambda: clean_choice(regulation, Regime, label="regulation"))
+    source = errors.check("source", lambda: clean_choice(source, RequestSource, label="source"))
+    clause = errors.check("clause", lambda: clean_text(clause, label="clause", max_length=MAX_CLAUSE_LENGTH))
+    contact = errors.check(
+        "requester_contact",
+        lambda: clean_text(requester_contact, label="requester contact", max_length=MAX_CONTACT_LENGTH),
+    )
+    assignee = errors.check("assignee", lambda: _clean_assignee(assignee))
+    errors.raise_if_any()
+
+    received_at = received_at or timezone.now()
+    request = AccessRequest(
+        subject=subject,
+        email=given.get("email"),
+        phone=given.get("phone"),
+        regulation=regulation,
+        clause=clause or DEFAULT_CLAUSES[regulation],
+        source=source,
+        requester_contact=contact or None,
+        assignee=assignee,
+        received_at=received_at,
+        due_at=clocks.due_at(regulation=regulation, received_at=received_at),
+        created_by=_label(actor),
+    )
+    request.save()
+    _event(
+        actor,
+        "access.received",
+        request,
+        subject=subject.external_id if subject else None,
+        identifiers=sorted(given),
+        regulation=regulation,
+        clause=request.clause,
+        source=source,
+        assignee=assignee.get_username() if assignee else None,
+        due_at=request.due_at.isoformat(),
+    )
+    if verified_by_trusted_key:
+        request = verify_access_request(
+            actor=actor,
+            request=request,
+            method=VerificationMethod.TRUSTED_API_KEY,
+            evidence_note=f"verified: true from {_label(actor)}",
+        )
+    return request
+
+
+@transaction.atomic
+def verify_access_request(*, actor, request: AccessRequest, method: str, evidence_note: str) -> AccessRequest:
+    """Record that the requester's identity was verified, how and on what evidence, and start the export."""
+    errors = FieldErrors()
+    method = errors.check("method", lambda: clean_choice(method, VerificationMethod, label="verification method"))
+    required = method != VerificationMethod.TRUSTED_API_KEY
+    note = errors.check(
+        "evidence_note",
+        lambda: clean_text(evidence_note, label="evidence note", max_length=MAX_NOTE_LENGTH, required=required),
+    )
+    errors.raise_if_any()
+    request = _locked(request)
+    _require_status(request, [AccessStatus.RECEIVED], "verified")
+    request.status = AccessStatus.VERIFIED
+    request.verification_method = method
+    request.verification_note = note
+    request.verified_by = _label(actor)
+    request.verified_at = timezone.now()
+    request.save()
+    _event(actor, "access.verified", request, method=method)
+    return start_access_export(actor=actor, request=request)
+
+
+def _not_applicable_reason(location: StorageLocation, keys: set[str]) -> str:
+    try:
+        # Only the kinds matter here: any non-empty value stands for a key the request gives.
+        SubjectKeys(**{kind: "given" for kind in keys}).for_location(location)
+    except NotApplicable as reason:
+        return reason.message
+    return ""
+
+
+@transaction.atomic
+def start_access_export(*, actor, request: AccessRequest) -> AccessRequest:
+    """Ask every storage location for the subject's records, in the background: one result per location.
+
+    A location keyed by an identifier the request does not give is recorded
+    as not applicable with that reason. Legal holds do not apply: they stop
+    erasure, not the right of access.
+    """
+    from consent.erasure import access_tasks  # the tasks build on these services
+
+    request = _locked(request)
+    _require_status(request, [AccessStatus.VERIFIED], "exported")
+    keys = request_keys(request)
+    now = timezone.now()
+    results = []
+    for location in StorageLocation.objects.select_related("dataset").order_by("dataset__name", "name", "pk"):
+        reason = "" if location.subject_key in keys else _not_applicable_reason(location, keys)
+        results.append(
+            AccessResult(
+                request=request,
+                location=location,
+                status=AccessResultStatus.NOT_APPLICABLE if reason else AccessResultStatus.PENDING,
+                error=reason,
+                finished_at=now if reason else None,
+            )
+        )
+    AccessResult.objects.bulk_create(results)
+    request.status = AccessStatus.RUNNING
+    # The key every file of this request is encrypted with (the parts, then the archive).
+    request.archive_key = access_archive.new_key()
+    request.save()
+    pending = [result for result in results if result.status == AccessResultStatus.PENDING]
+    _event(actor, "access.started", request, locations=len(pending), not_applicable=len(results) - len(pending))
+    access_tasks.enqueue_results(request)
+    return request
+
+
+@transaction.atomic
+def reject_access_request(*, actor, request: AccessRequest, reason: str, clause: str, note: str = "") -> AccessRequest:
+    """Refuse a request whose export has not started: identity unverifiable, or an exemption, with the clause."""
+    errors = FieldErrors()
+    reason = errors.check("reason", lambda: clean_choice(reason, RejectionReason, label="rejection reason"))
+    clause = errors.check(
+        "clause", lambda: clean_text(clause, label="clause", max_length=MAX_CLAUSE_LENGTH, required=True)
+    )
+    note = errors.check("note", lambda: clean_text(note, label="note", max_length=MAX_NOTE_LENGTH))
+    if reason == RejectionReason.LEGAL_HOLD:
+        errors.add("reason", "A legal hold stops erasure, not access: the person may still see their data.")
+    errors.raise_if_any()
+    request = _locked(request)
+    _require_status(request, [AccessStatus.RECEIVED, AccessStatus.VERIFIED], "rejected")
+    request.status = AccessStatus.REJECTED
+    request.rejection_reason = reason
+    request.rejection_clause = clause
+    request.rejection_note = note
+    request.rejected_at = timezone.now()
+    request.save()
+    _event(actor, "access.rejected", request, reason=reason, clause=clause)
+    return request
