@@ -34,6 +34,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Purposes", "consent:purpose_list", _perm("consent.view_purpose")),
     NavItem("Imports", "consent:import_list", _perm("consent.view_consentevent")),
     NavItem("Erasure", "erasure:request_list", _perm("erasure.view_erasurerequest")),
+    NavItem("Access requests", "erasure:access_list", _perm("erasure.view_accessrequest")),
 ]
 
 

@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "datasets.models.RunStatus",
         "ErasureRequestStatusEnum": "consent.erasure.models.RequestStatus",
         "ErasureStepStatusEnum": "consent.erasure.models.StepStatus",
+        "AccessRequestStatusEnum": "consent.erasure.access_models.AccessStatus",
+        "AccessResultStatusEnum": "consent.erasure.access_models.AccessResultStatus",
         "ConsentImportStatusEnum": "consent.models.ConsentImport.Status",
         "ConsentImportFormatEnum": "consent.models.ConsentImport.Format",
         "LawfulBasisEnum": "datasets.models.LawfulBasis",
@@ -317,10 +319,6 @@ ERASURE_CERTIFICATE_QUEUE = env.str("ERASURE_CERTIFICATE_QUEUE", default="") or 
 # outside the web root, and deleted this many hours after they are generated.
 ACCESS_EXPORT_ROOT = Path(env.str("ACCESS_EXPORT_ROOT", default=str(VAR_DIR / "access-exports")))
 ACCESS_EXPORT_TTL_HOURS = env.int("ACCESS_EXPORT_TTL_HOURS", default=72)
-# Access requests (consent/erasure/access_*.py): archives are stored here, encrypted,
-# outside the web root, and deleted this many hours after they are generated.
-ACCESS_EXPORT_ROOT = Path(env.str("ACCESS_EXPORT_ROOT", default=str(VAR_DIR / "access-exports")))
-ACCESS_EXPORT_TTL_HOURS = env.int("ACCESS_EXPORT_TTL_HOURS", default=72)
 
 # --- Compliance controls (compliance/controls/) --------------------------------
 # Evidence files are stored here encrypted, under generated names: outside the web
@@ -394,8 +392,6 @@ CELERY_BEAT_SCHEDULE = {
     "erasure-reminders": {"task": "consent.erasure.tasks.send_erasure_reminders", "schedule": 3600.0},
     # Steps whose worker died (lease expired) or whose message was lost are found here.
     "erasure-sweep-expired-leases": {"task": "consent.erasure.sweep_expired_leases", "schedule": 60.0},
-    # Access exports: re-send lost location reads, delete archives past ACCESS_EXPORT_TTL_HOURS.
-    "access-sweep": {"task": "consent.erasure.sweep_access_requests", "schedule": 60.0},
     # The automated checks (compliance/controls/checks/): results kept per run, mapped controls turn red or green.
     "controls-run-checks": {"task": "controls.run_checks", "schedule": 3600.0},
     # Access exports: re-send lost location reads, delete archives past ACCESS_EXPORT_TTL_HOURS.

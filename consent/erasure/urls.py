@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consent.erasure import engine_views, views
+from consent.erasure import access_views, engine_views, views
 
 app_name = "erasure"
 
@@ -20,6 +20,13 @@ urlpatterns = [
     path("requests/<int:pk>/discover/", engine_views.request_discover, name="request_discover"),
     path("requests/<int:pk>/retry/", engine_views.request_retry, name="request_retry"),
     path("requests/<int:pk>/certificate/", engine_views.request_certificate, name="request_certificate"),
+    path("access/", access_views.access_list, name="access_list"),
+    path("access/new/", access_views.access_create, name="access_create"),
+    path("access/<int:pk>/", access_views.access_detail, name="access_detail"),
+    path("access/<int:pk>/verify/", access_views.access_verify, name="access_verify"),
+    path("access/<int:pk>/reject/", access_views.access_reject, name="access_reject"),
+    path("access/<int:pk>/retry/", access_views.access_retry, name="access_retry"),
+    path("access/<int:pk>/download/", access_views.access_download, name="access_download"),
     path("holds/", views.hold_list, name="hold_list"),
     path("holds/new/", views.hold_create, name="hold_create"),
     path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from consent.erasure.api import engine_views, views
+from consent.erasure.api import access, engine_views, views
 
 urlpatterns = [
     path("erasure-requests/", views.ErasureRequestListView.as_view(), name="erasure_request_list"),
@@ -17,5 +17,10 @@ urlpatterns = [
         "erasure-requests/<int:pk>/certificate/",
         engine_views.ErasureRequestCertificateView.as_view(),
         name="erasure_request_certificate",
+    ),
+    path("access-requests/", access.AccessRequestListView.as_view(), name="access_request_list"),
+    path("access-requests/<int:pk>/", access.AccessRequestDetailView.as_view(), name="access_request_detail"),
+    path(
+        "access-requests/<int:pk>/download/", access.AccessRequestDownloadView.as_view(), name="access_request_download"
     ),
 ]

@@ -51,3 +51,27 @@ CASES = [
     UrlCase("erasure:hold_create", allowed=DPO_ONLY, denied=(403,)),
     UrlCase("erasure:hold_release", allowed=DPO_ONLY, denied=(403,), setup=_hold, method="post", status=302),
 ]
+
+
+def filed_access_request(user) -> dict:
+    from consent.erasure import access_services
+
+    subject = upsert_subject(actor=SETUP, external_id="matrix-subject").subject
+    request = access_services.receive_access_request(actor=SETUP, subject=subject, source="browser")
+    return {"pk": request.pk}
+
+
+def _access_post(name: str) -> UrlCase:
+    return UrlCase(f"erasure:{name}", allowed=DPO_ONLY, denied=(403,), setup=filed_access_request, method="post", status=302)
+
+
+CASES += [
+    UrlCase("erasure:access_list", allowed=STAFF_READERS, denied=(403,)),
+    UrlCase("erasure:access_create", allowed=DPO_ONLY, denied=(403,)),
+    UrlCase("erasure:access_detail", allowed=STAFF_READERS, denied=(403,), setup=filed_access_request),
+    _access_post("access_verify"),
+    _access_post("access_reject"),
+    _access_post("access_retry"),
+    # A request that is not ready has no archive: back to its page with the reason.
+    UrlCase("erasure:access_download", allowed=DPO_ONLY, denied=(403,), setup=filed_access_request, status=302),
+]

@@ -14,3 +14,13 @@ CASES = [
     UrlCase("api:erasure_request_certificate", api=True, status=409, allowed=STAFF_READERS, denied=(403,), setup=filed_request),
     UrlCase("api:erasure_request_approve", api=True, method="post", status=409, allowed=DPO_ONLY, denied=(403,), setup=filed_request),
 ]
+
+from tests.consent.erasure.urls_matrix import filed_access_request  # noqa: E402
+
+CASES += [
+    # An empty form: those who may file reach the body, which must be JSON (415).
+    UrlCase("api:access_request_list", api=True, method="post", status=415, allowed=DPO_ONLY, denied=(403,)),
+    UrlCase("api:access_request_detail", api=True, allowed=STAFF_READERS, denied=(403,), setup=filed_access_request),
+    # The request is only received, so it has no archive yet (409); only the DPO may download.
+    UrlCase("api:access_request_download", api=True, status=409, allowed=DPO_ONLY, denied=(403,), setup=filed_access_request),
+]

@@ -1,0 +1,181 @@
+"""The access request pages: list and intake, the request page with its actions, and the archive's download.
+
+The request page reloads itself every few seconds while the export runs,
+through ``<meta http-equiv="refresh">`` as the erasure request page does (the
+CSP forbids inline script). The download is the DPO's alone, served as an
+attachment that no browser sniffs or caches, and every download is audited.
+"""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consent import selectors as consent_selectors
+from consent.erasure import access_engine, access_selectors, access_services
+from consent.erasure.access_forms import AccessFilterForm, AccessRejectForm
+from consent.erasure.access_models import AccessRequest
+from consent.erasure.forms import RequestForm, VerifyForm
+from consent.erasure.services import ErasureActionRefused
+from consent.erasure.views import NoFields, _query, _required
+from consent.forms import add_service_errors
+from consent.masking import mask_email, mask_phone
+
+ACCESS_PER_PAGE = 50
+VIEW_ACCESS = access_selectors.VIEW_ACCESS
+ADD_ACCESS = "erasure.add_accessrequest"
+HANDLE_ACCESS = "erasure.change_accessrequest"
+DOWNLOAD_ACCESS = "erasure.download_accessrequest"
+
+
+@require_GET
+@_required(VIEW_ACCESS)
+def access_list(request):
+    """The access requests, soonest due first, filtered by status, with the days left on their clock."""
+    form = AccessFilterForm(request.GET)
+    now = timezone.now()
+    page = None
+    if form.is_valid():
+        rows = access_selectors.access_requests_for_user(user=request.user, status=form.cleaned_data["status"])
+        page = Paginator(rows, ACCESS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(item, item.clock(now)) for item in page.object_list] if page else [],
+        "query": _query(form),
+        "may_add": request.user.has_perm(ADD_ACCESS),
+    }
+    return render(request, "erasure/access_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@_required(ADD_ACCESS)
+def access_create(request):
+    """File an access request the DPO received: a known subject, or an unknown person by email and/or phone."""
+    form = RequestForm(request.POST if request.method == "POST" else None, initial={"assignee": request.user.get_username()})
+    form.fields["clause"].help_text = "For example GDPR Art. 15(1)(c); empty for the regulation's right of access."
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        subject = None
+        if data["external_id"].strip():
+            try:
+                subject = consent_selectors.subject_for_user(user=request.user, external_id=data["external_id"].strip())
+            except Http404:
+                form.add_error(
+                    "external_id",
+                    "No subject has this external id. Check it, or leave it empty and give the person's email or phone.",
+                )
+        if not form.errors:
+            try:
+                created = access_services.receive_access_request(
+                    actor=request.user,
+                    subject=subject,
+                    identifiers=form.identifiers(),
+                    regulation=data["regulation"] or None,
+                    clause=data["clause"],
+                    source=AccessRequest.Source.BROWSER,
+                    requester_contact=data["requester_contact"],
+                    assignee=data["assignee"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                due = timezone.localtime(created.due_at)
+                messages.success(request, f"Access request {created.reference} received; due {due:%d %B %Y}.")
+                return redirect("erasure:access_detail", pk=created.pk)
+    return render(request, "erasure/access_form.html", {"form": form})
+
+
+@require_GET
+@_required(VIEW_ACCESS)
+def access_detail(request, pk: int):
+    """An access request: its facts, clock, verification, what each location answered, and the archive."""
+    access_request = access_selectors.access_request_for_user(user=request.user, pk=pk)
+    user = request.user
+    context = {
+        "item": access_request,
+        "clock": access_request.clock(),
+        "masked": {"email": mask_email(access_request.email), "phone": mask_phone(access_request.phone)},
+        "has_contact": bool(access_request.requester_contact),
+        "results": access_selectors.results_for_request(request=access_request),
+        "download_until": access_request.download_until(),
+        "may_handle": user.has_perm(HANDLE_ACCESS),
+        "may_download": user.has_perm(DOWNLOAD_ACCESS),
+        "verify_form": VerifyForm(),
+        "reject_form": AccessRejectForm(initial={"clause": access_request.clause}),
+    }
+    return render(request, "erasure/access_detail.html", context)
+
+
+def _transition_view(form_class: type[forms.Form], act: Callable[..., AccessRequest], done: str, doc: str):
+    """Return a POST view (handlers only) that runs ``act`` with the form's data and returns to the request's page."""
+
+    @require_POST
+    @_required(HANDLE_ACCESS)
+    def view(request, pk: int):
+        access_request = access_selectors.access_request_for_user(user=request.user, pk=pk)
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = (form.fields[field].label or field.replace("_", " ").capitalize()) if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}: {error}" if label else error)
+            return redirect("erasure:access_detail", pk=access_request.pk)
+        try:
+            act(actor=request.user, request=access_request, **form.cleaned_data)
+        except ErasureActionRefused as refusal:
+            messages.error(request, refusal.message)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, done.format(ref=access_request.reference))
+        return redirect("erasure:access_detail", pk=access_request.pk)
+
+    view.__doc__ = doc
+    return view
+
+
+access_verify = _transition_view(
+    VerifyForm, access_services.verify_access_request,
+    "Access request {ref} verified; every location is being read.",
+    "Record how the requester's identity was verified, and start reading every location.",
+)
+access_reject = _transition_view(
+    AccessRejectForm, access_services.reject_access_request, "Access request {ref} rejected.",
+    "Refuse the request with the reason and the clause relied on.",
+)
+access_retry = _transition_view(
+    NoFields, access_engine.retry_failed_results, "Access request {ref}'s failed locations are read again.",
+    "Give a failed request's failed locations a fresh set of attempts.",
+)
+
+
+def archive_response(content: bytes, access_request: AccessRequest) -> HttpResponse:
+    """Return the ZIP as an attachment that browsers neither sniff nor cache."""
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="access-request-A{access_request.pk}.zip"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@_required(DOWNLOAD_ACCESS)
+def access_download(request, pk: int):
+    """Download the request's archive (DPO only); 410 once it expired. Every download is audited."""
+    access_request = access_selectors.access_request_for_user(user=request.user, pk=pk)
+    try:
+        content = access_engine.archive_for_download(actor=request.user, request=access_request)
+    except access_engine.ArchiveGone as gone:
+        return render(request, "erasure/access_gone.html", {"item": access_request, "message": gone.message}, status=410)
+    except ErasureActionRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("erasure:access_detail", pk=access_request.pk)
+    return archive_response(content, access_request)
