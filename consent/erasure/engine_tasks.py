@@ -40,8 +40,16 @@ def enqueue_step(step_id: int) -> None:
 
     The step's ``queued_at`` records the sending, for the sweeper.
     """
-    ErasureStep.objects.filter(pk=step_id).update(queued_at=timezone.now())
-    run_erasure_step.apply_async_on_commit((step_id,), queue=_queue())
+    enqueue_step_ids([step_id])
+
+
+def enqueue_step_ids(step_ids: list[int]) -> None:
+    """Send ``run_erasure_step`` for each of the steps after commit, recording the sending in one update."""
+    if not step_ids:
+        return
+    ErasureStep.objects.filter(pk__in=step_ids).update(queued_at=timezone.now())
+    for step_id in step_ids:
+        run_erasure_step.apply_async_on_commit((step_id,), queue=_queue())
 
 
 def enqueue_steps(request: ErasureRequest) -> int:
@@ -51,11 +59,8 @@ def enqueue_steps(request: ErasureRequest) -> int:
     applicable) completes once the approval commits (or, should that fail, at
     the sweeper's next run).
     """
-    pending = request.steps.filter(status=StepStatus.PENDING)
-    step_ids = list(pending.values_list("pk", flat=True))
-    pending.update(queued_at=timezone.now())
-    for step_id in step_ids:
-        run_erasure_step.apply_async_on_commit((step_id,), queue=_queue())
+    step_ids = list(request.steps.filter(status=StepStatus.PENDING).values_list("pk", flat=True))
+    enqueue_step_ids(step_ids)
     if not step_ids:
         request_id = request.pk
         transaction.on_commit(lambda: execution.complete_without_steps(request_id=request_id))

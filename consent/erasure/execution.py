@@ -373,6 +373,26 @@ def retry_failed_steps(*, actor, request: ErasureRequest) -> ErasureRequest:
 
 
 @transaction.atomic
+def _requeue_expired(*, step_id: int, now: datetime) -> str | None:
+    """Put one running step whose lease expired back in the queue, or fail it out of attempts; say which."""
+    from consent.erasure import engine_tasks
+
+    request, step = _locked_pair(step_id)
+    if step.status != StepStatus.RUNNING or step.lease_expires_at is None or step.lease_expires_at >= now:
+        return None
+    reason = "The worker running this step stopped before it finished (its lease expired)."
+    if step.attempts >= max_attempts():
+        _fail(request, step, _gave_up(step, reason), now)
+        return "failed"
+    step.status = StepStatus.PENDING
+    step.last_error = reason
+    step.lease_expires_at = None
+    step.save()
+    _step_event("erasure.step_requeued", request, step, attempts=step.attempts)
+    engine_tasks.enqueue_step(step.pk)
+    return "requeued"
+
+
 def sweep_expired_leases(*, now: datetime | None = None) -> dict[str, int]:
     """Re-enqueue steps whose worker vanished (lease expired) or whose message was lost; fail those out of attempts.
 
@@ -384,6 +404,11 @@ def sweep_expired_leases(*, now: datetime | None = None) -> dict[str, int]:
     lease, not on every run, so a long queue is not flooded with copies of
     itself; a duplicate message is harmless anyway, since claiming is guarded
     by the lock. Returns the counts.
+
+    Each expired step is handled in a transaction of its own: recording its
+    event takes the audit chain's lock, and holding that while locking the
+    next step's request would deadlock with a worker that holds that request
+    and waits for the chain.
     """
     from consent.erasure import engine_tasks
 
@@ -394,21 +419,9 @@ def sweep_expired_leases(*, now: datetime | None = None) -> dict[str, int]:
         ErasureStep.objects.filter(status=StepStatus.RUNNING, lease_expires_at__lt=now).values_list("pk", flat=True)
     )
     for step_id in expired_ids:
-        request, step = _locked_pair(step_id)
-        if step.status != StepStatus.RUNNING or step.lease_expires_at is None or step.lease_expires_at >= now:
-            continue
-        reason = "The worker running this step stopped before it finished (its lease expired)."
-        if step.attempts >= max_attempts():
-            _fail(request, step, _gave_up(step, reason), now)
-            counts["failed"] += 1
-            continue
-        step.status = StepStatus.PENDING
-        step.last_error = reason
-        step.lease_expires_at = None
-        step.save()
-        _step_event("erasure.step_requeued", request, step, attempts=step.attempts)
-        engine_tasks.enqueue_step(step.pk)
-        counts["requeued"] += 1
+        outcome = _requeue_expired(step_id=step_id, now=now)
+        if outcome:
+            counts[outcome] += 1
     lost = (
         ErasureStep.objects.filter(
             status=StepStatus.PENDING, request__status__in=[RequestStatus.APPROVED, RequestStatus.RUNNING]
@@ -416,12 +429,12 @@ def sweep_expired_leases(*, now: datetime | None = None) -> dict[str, int]:
         .exclude(pk__in=expired_ids)
         .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True, created_at__lt=stale))
     )
-    for step_id in lost.values_list("pk", flat=True):
-        engine_tasks.enqueue_step(step_id)
-        counts["resent"] += 1
+    lost_ids = list(lost.values_list("pk", flat=True))
+    with transaction.atomic():
+        engine_tasks.enqueue_step_ids(lost_ids)
+    counts["resent"] = len(lost_ids)
     idle = ErasureRequest.objects.filter(status=RequestStatus.APPROVED, approved_at__lt=stale).exclude(
         steps__status__in=[StepStatus.PENDING, StepStatus.RUNNING, StepStatus.FAILED]
     )
     counts["completed"] = sum(complete_without_steps(request_id=pk) for pk in idle.values_list("pk", flat=True))
     return counts
-
