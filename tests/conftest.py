@@ -21,6 +21,7 @@ def _fast_password_hashing(settings):
 def _isolated_var(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CONNECTOR_FILESYSTEM_ROOTS = [str(tmp_path / "var-stores")]
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
 
 
 @pytest.fixture(autouse=True)

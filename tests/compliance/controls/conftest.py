@@ -25,11 +25,6 @@ def load(directory: Path = V1, controls_file: Path | None = CONTROLS_FILE):
     return load_catalogs(actor=LOADER, directory=directory, controls_file=controls_file)
 
 
-@pytest.fixture(autouse=True)
-def _evidence_root(settings, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
-
-
 @pytest.fixture
 def framework(db) -> Framework:
     """The demo fixture framework, version 1, with its two fixture controls."""

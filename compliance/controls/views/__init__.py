@@ -1,0 +1,1 @@
+"""The controls app's pages, one module per concept: frameworks, controls, assessments, evidence."""
