@@ -47,6 +47,21 @@ def _models_card(user) -> Card:
     )
 
 
+def _monitoring_card(user) -> Card:
+    # Imported here, like the erasure card: the home page only reads the checks' counts.
+    from compliance.controls.check_selectors import monitoring_counts
+
+    counts = monitoring_counts(user=user)
+    not_run = f" {counts.not_run} not run yet." if counts.not_run else ""
+    return Card(
+        "Automated checks",
+        f"{counts.failing_checks} of {counts.checks} checks failing, {counts.failing_controls} controls failing.{not_run} "
+        "Encryption, owners, retention, notices, erasure deadlines, MFA, the audit chain and keys, checked hourly.",
+        reverse("controls:check_list"),
+        "Open the checks",
+    )
+
+
 def cards_for(user) -> list[Card]:
     """Return the home-page cards for ``user``'s roles and permissions."""
     cards = []
@@ -90,6 +105,8 @@ def cards_for(user) -> list[Card]:
         )
     if user.has_perm("erasure.view_erasurerequest"):
         cards.append(_erasure_card(user))
+    if user.has_perm("controls.view_checkresult"):
+        cards.append(_monitoring_card(user))
     cards.append(
         Card(
             "Your account",

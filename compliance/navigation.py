@@ -39,6 +39,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Assessments", "controls:assessment_list", _perm("controls.view_assessment")),
     NavItem("Evidence", "controls:evidence_list", _perm("controls.view_evidence")),
     NavItem("Access requests", "erasure:access_list", _perm("erasure.view_accessrequest")),
+    NavItem("Checks", "controls:check_list", _perm("controls.view_checkresult")),
 ]
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, failed, passed, plural
+from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, failed, on, passed, plural
 from compliance.controls.models.checks import EncryptionKeyRecord
 from compliance.crypto.keyring import get_keyring
 
@@ -24,7 +24,7 @@ def key_age(*, now: datetime) -> CheckOutcome:
     record = record_active_key(key_id=get_keyring().active.key_id, now=now)
     age = now - record.in_use_since
     observed = record.source == EncryptionKeyRecord.Source.OBSERVED
-    since = f"{'at least ' if observed else ''}{plural(age.days, 'day')} (since {record.in_use_since:%Y-%m-%d}, {record.get_source_display().lower()})"
+    since = f"{'at least ' if observed else ''}{plural(age.days, 'day')} (since {on(record.in_use_since)}, {record.get_source_display().lower()})"
     summary = f"The active field-encryption key {record.key_id} has been in use for {since}; the limit is {MAX_KEY_AGE.days} days."
     if age < MAX_KEY_AGE:
         return passed(summary)

@@ -14,6 +14,7 @@ from compliance.controls.checks.registry import (
     is_are,
     judge,
     no_data,
+    on,
     passed,
     plural,
 )
@@ -52,7 +53,7 @@ def none_overdue(*, now: datetime) -> CheckOutcome:
         ErasureRequest.objects.filter(overdue_condition(now)).order_by("due_at", "pk"),
         count=counts["overdue"],
         summary=lambda count: f"{count} of {plural(counts['open'], 'open erasure request')} {is_are(count)} overdue.",
-        entry=lambda request: _request_link(request, f"due {request.due_at:%Y-%m-%d}, {plural((now - request.due_at).days, 'day')} late"),
+        entry=lambda request: _request_link(request, f"due {on(request.due_at)}, {plural((now - request.due_at).days, 'day')} late"),
     )
 
 

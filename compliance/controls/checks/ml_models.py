@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, is_are, judge, plural
+from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, is_are, judge, on, plural
 from datasets.models import TrainingRun
 from datasets.selectors import FLAGGED
 
@@ -13,7 +13,7 @@ RESOLUTION_DEADLINE = timedelta(days=30)
 
 
 def _since(run: TrainingRun) -> str:
-    return f" since {run.flagged_at:%Y-%m-%d}" if run.flagged_at else ", flag date unknown"
+    return f" since {on(run.flagged_at)}" if run.flagged_at else ", flag date unknown"
 
 
 @check(

@@ -16,6 +16,7 @@ from importlib import import_module
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from compliance.controls.models.checks import CheckStatus
 
@@ -81,6 +82,11 @@ def judge(
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """Return ``"1 dataset"`` / ``"3 datasets"``: summaries are read by people."""
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def on(moment: datetime, *, with_time: bool = False) -> str:
+    """Return ``moment`` as a date (and time) in the organisation's time zone, as summaries print it."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if with_time else f"{timezone.localtime(moment):%Y-%m-%d}"
 
 
 def is_are(count: int) -> str:

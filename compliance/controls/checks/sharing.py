@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, F, Q
 from django.urls import reverse
 
-from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, judge, no_data, plural
+from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, judge, no_data, on, plural
 from datasets.models import ShareLink
 from datasets.services.sharing import MAX_SHARE_DAYS
 
@@ -48,7 +48,7 @@ def links_expire(*, now: datetime) -> CheckOutcome:
     return _links_failing(
         Q(expires_at__gt=F("created_at") + timedelta(days=MAX_SHARE_DAYS)),
         what=(f"has {policy}", f"have {policy}"),
-        note=lambda link: f"issued {link.created_at:%Y-%m-%d}, expires {link.expires_at:%Y-%m-%d}",
+        note=lambda link: f"issued {on(link.created_at)}, expires {on(link.expires_at)}",
     )
 
 
@@ -66,5 +66,5 @@ def no_active_expired(*, now: datetime) -> CheckOutcome:
     return _links_failing(
         served_late,
         what=("served a download after its expiry or revocation",) * 2,
-        note=lambda link: f"last downloaded {link.last_downloaded_at:%Y-%m-%d %H:%M}, ended {_ended(link):%Y-%m-%d %H:%M}",
+        note=lambda link: f"last downloaded {on(link.last_downloaded_at, with_time=True)}, ended {on(_ended(link), with_time=True)}",
     )

@@ -25,4 +25,5 @@ urlpatterns: list = [
     path("evidence/new/", evidence.evidence_upload, name="evidence_upload"),
     path("evidence/<uuid:uid>/", evidence.evidence_detail, name="evidence_detail"),
     path("evidence/<uuid:uid>/download/", evidence.evidence_download, name="evidence_download"),
+    path("", include("compliance.controls.urls.checks")),
 ]

@@ -90,3 +90,11 @@ CASES = [
     UrlCase("controls:evidence_detail", allowed=STAFF_READERS, denied=(403,), setup=evidence),
     UrlCase("controls:evidence_download", allowed=STAFF_READERS, denied=(403,), setup=evidence),
 ]
+
+# --- Automated checks (compliance/controls/urls/checks.py) -----------------------------------
+CASES += [
+    UrlCase("controls:check_list", allowed=STAFF_READERS, denied=(403,)),
+    UrlCase("controls:check_detail", allowed=STAFF_READERS, denied=(403,), setup=lambda user: {"key": "datasets.owner_assigned"}),
+    # Queues a run in the worker after commit, then back to the list with a message.
+    UrlCase("controls:check_run", allowed=MANAGERS, denied=(403,), method="post", status=302),
+]
