@@ -11,15 +11,21 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from celery.contrib.testing.worker import start_worker
 from django.db import connections, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from compliance.audit.models import AuditEvent
 from compliance.audit.services import record_event
+from compliance.celery import app as celery_app
 from consent.erasure import execution, services
-from consent.erasure.models import ErasureRequest, ErasureStep, StepStatus
+from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus, StepStatus
 from datasets.services import add_storage_location
 from tests.brokers import closed_port, own_queue, profile_broker, wait_until  # noqa: F401 (fixtures)
 from tests.compliance.audit.chain import only_on_postgresql
+from tests.conftest import verified_client
+from tests.consent.erasure.processes import RedisServer
 from tests.consent.erasure.stores import approve, shop_stores, store_root  # noqa: F401 (fixtures)
 
 
@@ -122,3 +128,82 @@ def test_the_sweeper_releases_the_audit_chain_before_locking_the_next_request(
 
     assert swept["counts"]["requeued"] == 2
     assert set(ErasureStep.objects.values_list("status", flat=True)) == {StepStatus.PENDING}
+
+
+# --- A store goes away ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_store(tmp_path, verified, dataset, dpo):
+    """A Redis server of this test's own, holding the subject's keys and another person's, registered as a location."""
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory)
+    server.start()
+    client = server.client()
+    client.hset("user:user-1:profile", mapping={"email": "jane.doe@example.com", "plan": "gold"})
+    client.rpush("user:user-1:cart", "book", "lamp")
+    client.hset("user:user-2:profile", mapping={"email": "other@example.com", "plan": "basic"})
+    server.location = add_storage_location(
+        actor=dpo, dataset=dataset, name="sessions", kind="redis", url=server.url, key_pattern="user:{key}:*",
+        subject_key="external_id",
+    )
+    yield server
+    server.stop()
+
+
+def _unreachable(server) -> str:
+    return f"The Redis server at {server.address} did not answer (connection refused or timed out); Custos will try again."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_steps_on_a_store_that_went_away_retry_with_backoff_and_complete_when_it_returns(
+    verified, redis_store, dpo, engine_queue, settings
+):
+    settings.ERASURE_RETRY_BACKOFF_SECONDS = 1
+    settings.ERASURE_RETRY_BACKOFF_MAX_SECONDS = 2
+    settings.ERASURE_MAX_ATTEMPTS = 50
+    step_of = lambda: ErasureStep.objects.get(location=redis_store.location)  # noqa: E731
+
+    with start_worker(celery_app, perform_ping_check=False, queues=[engine_queue]):
+        redis_store.stop()
+        services.approve_erasure_request(actor=dpo, request=verified)
+        assert wait_until(lambda: step_of().attempts >= 3 and step_of().status == StepStatus.PENDING)
+        waiting = step_of()
+        redis_store.start()
+        assert wait_until(lambda: ErasureRequest.objects.get(pk=verified.pk).status == RequestStatus.COMPLETED)
+
+    assert waiting.last_error == _unreachable(redis_store)
+    step = step_of()
+    assert step.status == StepStatus.DONE
+    assert step.attempts > waiting.attempts >= 3
+    retried = AuditEvent.objects.filter(action="erasure.step_retrying", target_id=str(step.pk)).order_by("pk")
+    assert [event.data["attempts"] for event in retried] == list(range(1, step.attempts))
+    assert step.completions.get().attempt == step.attempts
+    assert step.evidence["records_affected"] == 2
+    assert sorted(redis_store.client().keys("*")) == ["user:user-2:profile"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_store_down_past_the_attempt_limit_fails_the_request_with_the_reason_on_its_page(
+    verified, redis_store, dpo, engine_queue, settings
+):
+    settings.ERASURE_RETRY_BACKOFF_SECONDS = 0
+    settings.ERASURE_MAX_ATTEMPTS = 3
+
+    with start_worker(celery_app, perform_ping_check=False, queues=[engine_queue]):
+        redis_store.stop()
+        services.approve_erasure_request(actor=dpo, request=verified)
+        assert wait_until(lambda: ErasureRequest.objects.get(pk=verified.pk).status == RequestStatus.FAILED)
+    response = verified_client(dpo).get(reverse("erasure:request_detail", args=[verified.pk]))
+
+    reason = f"Gave up after 3 attempts. Last error: {_unreachable(redis_store)}"
+    step = ErasureStep.objects.get(location=redis_store.location)
+    assert (step.status, step.attempts, step.last_error) == (StepStatus.FAILED, 3, reason)
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    failed = AuditEvent.objects.get(action="erasure.failed", target_id=str(verified.pk))
+    assert failed.data["reason"] == reason
+    # The data is still there, and the request says so rather than claiming it done.
+    redis_store.start()
+    assert sorted(redis_store.client().keys("*")) == ["user:user-1:cart", "user:user-1:profile", "user:user-2:profile"]
