@@ -50,12 +50,13 @@ def _models_card(user) -> Card:
 def _monitoring_card(user) -> Card:
     # Imported here, like the erasure card: the home page only reads the checks' counts.
     from compliance.controls.check_selectors import monitoring_counts
+    from compliance.controls.checks.registry import plural
 
     counts = monitoring_counts(user=user)
     not_run = f" {counts.not_run} not run yet." if counts.not_run else ""
     return Card(
         "Automated checks",
-        f"{counts.failing_checks} of {counts.checks} checks failing, {counts.failing_controls} controls failing.{not_run} "
+        f"{counts.failing_checks} of {counts.checks} checks failing, {plural(counts.failing_controls, 'control')} failing.{not_run} "
         "Encryption, owners, retention, notices, erasure deadlines, MFA, the audit chain and keys, checked hourly.",
         reverse("controls:check_list"),
         "Open the checks",
