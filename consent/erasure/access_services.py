@@ -19,18 +19,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit.services import record_event
-from consent.erasure import access_archive, clocks
+from consent.erasure import access_archive
 from consent.erasure.access_models import AccessRequest, AccessResult, AccessResultStatus, AccessStatus
-from consent.erasure.models import RejectionReason, RequestSource, VerificationMethod
+from consent.erasure.models import RejectionReason, VerificationMethod
 from consent.erasure.selectors import request_keys
 from consent.erasure.services import (
     MAX_CLAUSE_LENGTH,
-    MAX_CONTACT_LENGTH,
     MAX_NOTE_LENGTH,
     ErasureActionRefused,
-    _clean_identifiers,
     _label,
     _or_list,
+    clean_intake,
 )
 from consent.jurisdictions import Regime
 from consent.models import DataSubject
@@ -94,51 +93,19 @@ def receive_access_request(
     verification at once (method "trusted API key"), which starts the export:
     the caller checks that the key holds ``erasure:approve``.
     """
-    errors = FieldErrors()
-    given = _clean_identifiers(errors, identifiers)
-    if subject is not None and given:
-        errors.add("identifiers", "Name a known subject or give identifiers for an unknown person, not both.")
-    if subject is None and not given and "email" not in errors.by_field and "phone" not in errors.by_field:
-        errors.add("subject", "Name the subject by external id, or give the person's email or phone.")
-    if regulation in (None, ""):
-        regulation = subject.regime if subject is not None else Regime.POLICY
-    regulation = errors.check("regulation", lambda: clean_choice(regulation, Regime, label="regulation"))
-    source = errors.check("source", lambda: clean_choice(source, RequestSource, label="source"))
-    clause = errors.check("clause", lambda: clean_text(clause, label="clause", max_length=MAX_CLAUSE_LENGTH))
-    contact = errors.check(
-        "requester_contact",
-        lambda: clean_text(requester_contact, label="requester contact", max_length=MAX_CONTACT_LENGTH),
-    )
-    assignee = errors.check("assignee", lambda: _clean_assignee(assignee))
-    errors.raise_if_any()
-
-    received_at = received_at or timezone.now()
-    request = AccessRequest(
+    intake = clean_intake(
         subject=subject,
-        email=given.get("email"),
-        phone=given.get("phone"),
+        identifiers=identifiers,
         regulation=regulation,
-        clause=clause or DEFAULT_CLAUSES[regulation],
+        clause=clause,
         source=source,
-        requester_contact=contact or None,
+        requester_contact=requester_contact,
         assignee=assignee,
-        received_at=received_at,
-        due_at=clocks.due_at(regulation=regulation, received_at=received_at),
-        created_by=_label(actor),
+        clean_assignee=_clean_assignee,
     )
+    request = AccessRequest(**intake.model_fields(actor=actor, default_clauses=DEFAULT_CLAUSES, received_at=received_at))
     request.save()
-    _event(
-        actor,
-        "access.received",
-        request,
-        subject=subject.external_id if subject else None,
-        identifiers=sorted(given),
-        regulation=regulation,
-        clause=request.clause,
-        source=source,
-        assignee=assignee.get_username() if assignee else None,
-        due_at=request.due_at.isoformat(),
-    )
+    _event(actor, "access.received", request, **intake.event_data(request))
     if verified_by_trusted_key:
         request = verify_access_request(
             actor=actor,

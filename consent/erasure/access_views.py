@@ -6,25 +6,19 @@ CSP forbids inline script). The download is the DPO's alone, served as an
 attachment that no browser sniffs or caches, and every download is audited.
 """
 
-from collections.abc import Callable
-
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from consent import selectors as consent_selectors
 from consent.erasure import access_engine, access_selectors, access_services
 from consent.erasure.access_forms import AccessFilterForm, AccessRejectForm
 from consent.erasure.access_models import AccessRequest
 from consent.erasure.forms import RequestForm, VerifyForm
 from consent.erasure.services import ErasureActionRefused
-from consent.erasure.views import NoFields, _query, _required
-from consent.forms import add_service_errors
+from consent.erasure.views import NoFields, _query, _required, _transition_view, receive_from_form
 from consent.masking import mask_email, mask_phone
 
 ACCESS_PER_PAGE = 50
@@ -61,34 +55,11 @@ def access_create(request):
     form = RequestForm(request.POST if request.method == "POST" else None, initial={"assignee": request.user.get_username()})
     form.fields["clause"].help_text = "For example GDPR Art. 15(1)(c); empty for the regulation's right of access."
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        subject = None
-        if data["external_id"].strip():
-            try:
-                subject = consent_selectors.subject_for_user(user=request.user, external_id=data["external_id"].strip())
-            except Http404:
-                form.add_error(
-                    "external_id",
-                    "No subject has this external id. Check it, or leave it empty and give the person's email or phone.",
-                )
-        if not form.errors:
-            try:
-                created = access_services.receive_access_request(
-                    actor=request.user,
-                    subject=subject,
-                    identifiers=form.identifiers(),
-                    regulation=data["regulation"] or None,
-                    clause=data["clause"],
-                    source=AccessRequest.Source.BROWSER,
-                    requester_contact=data["requester_contact"],
-                    assignee=data["assignee"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                due = timezone.localtime(created.due_at)
-                messages.success(request, f"Access request {created.reference} received; due {due:%d %B %Y}.")
-                return redirect("erasure:access_detail", pk=created.pk)
+        created = receive_from_form(request, form, access_services.receive_access_request)
+        if created is not None:
+            due = timezone.localtime(created.due_at)
+            messages.success(request, f"Access request {created.reference} received; due {due:%d %B %Y}.")
+            return redirect("erasure:access_detail", pk=created.pk)
     return render(request, "erasure/access_form.html", {"form": form})
 
 
@@ -113,47 +84,24 @@ def access_detail(request, pk: int):
     return render(request, "erasure/access_detail.html", context)
 
 
-def _transition_view(form_class: type[forms.Form], act: Callable[..., AccessRequest], done: str, doc: str):
-    """Return a POST view (handlers only) that runs ``act`` with the form's data and returns to the request's page."""
-
-    @require_POST
-    @_required(HANDLE_ACCESS)
-    def view(request, pk: int):
-        access_request = access_selectors.access_request_for_user(user=request.user, pk=pk)
-        form = form_class(request.POST)
-        if not form.is_valid():
-            for field, errors in form.errors.items():
-                label = (form.fields[field].label or field.replace("_", " ").capitalize()) if field in form.fields else ""
-                for error in errors:
-                    messages.error(request, f"{label}: {error}" if label else error)
-            return redirect("erasure:access_detail", pk=access_request.pk)
-        try:
-            act(actor=request.user, request=access_request, **form.cleaned_data)
-        except ErasureActionRefused as refusal:
-            messages.error(request, refusal.message)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, done.format(ref=access_request.reference))
-        return redirect("erasure:access_detail", pk=access_request.pk)
-
-    view.__doc__ = doc
-    return view
+ACCESS_PAGE = {"fetch": access_selectors.access_request_for_user, "detail": "erasure:access_detail"}
 
 
 access_verify = _transition_view(
-    VerifyForm, access_services.verify_access_request,
+    HANDLE_ACCESS, VerifyForm, access_services.verify_access_request,
     "Access request {ref} verified; every location is being read.",
     "Record how the requester's identity was verified, and start reading every location.",
+    **ACCESS_PAGE,
 )
 access_reject = _transition_view(
-    AccessRejectForm, access_services.reject_access_request, "Access request {ref} rejected.",
+    HANDLE_ACCESS, AccessRejectForm, access_services.reject_access_request, "Access request {ref} rejected.",
     "Refuse the request with the reason and the clause relied on.",
+    **ACCESS_PAGE,
 )
 access_retry = _transition_view(
-    NoFields, access_engine.retry_failed_results, "Access request {ref}'s failed locations are read again.",
+    HANDLE_ACCESS, NoFields, access_engine.retry_failed_results, "Access request {ref}'s failed locations are read again.",
     "Give a failed request's failed locations a fresh set of attempts.",
+    **ACCESS_PAGE,
 )
 
 

@@ -14,6 +14,7 @@ Approval leaves the request ``approved`` with its steps ``pending`` (or
 commit and moves the request on.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -137,6 +138,76 @@ def _clean_identifiers(errors: FieldErrors, identifiers: dict | None) -> dict[st
     return {kind: value for kind, value in cleaned.items() if value}
 
 
+@dataclass(frozen=True)
+class Intake:
+    """A request's cleaned intake, shared by erasure and access requests: who it is about, the clock, the contact."""
+
+    subject: DataSubject | None
+    identifiers: dict[str, str]
+    regulation: str
+    clause: str
+    source: str
+    contact: str
+    assignee: object
+
+    def model_fields(self, *, actor, default_clauses: dict, received_at: datetime | None) -> dict:
+        """Return the request's fields: the clause defaults to the regulation's, the clock starts at ``received_at`` (now)."""
+        received_at = received_at or timezone.now()
+        return {
+            "subject": self.subject,
+            "email": self.identifiers.get("email"),
+            "phone": self.identifiers.get("phone"),
+            "regulation": self.regulation,
+            "clause": self.clause or default_clauses[self.regulation],
+            "source": self.source,
+            "requester_contact": self.contact or None,
+            "assignee": self.assignee,
+            "received_at": received_at,
+            "due_at": clocks.due_at(regulation=self.regulation, received_at=received_at),
+            "created_by": _label(actor),
+        }
+
+    def event_data(self, request) -> dict:
+        """Return the "received" audit event's data: pseudonymous, the kinds of identifiers only."""
+        return {
+            "subject": self.subject.external_id if self.subject else None,
+            "identifiers": sorted(self.identifiers),
+            "regulation": self.regulation,
+            "clause": request.clause,
+            "source": self.source,
+            "assignee": self.assignee.get_username() if self.assignee else None,
+            "due_at": request.due_at.isoformat(),
+        }
+
+
+def clean_intake(
+    *, subject, identifiers, regulation, clause: str, source: str, requester_contact: str, assignee, clean_assignee
+) -> Intake:
+    """Check a request's intake, raising every field's problem together as one ValidationError.
+
+    The regulation defaults to the subject's regime (from their jurisdiction),
+    and to the internal policy for a person Custos has no record of.
+    """
+    errors = FieldErrors()
+    given = _clean_identifiers(errors, identifiers)
+    if subject is not None and given:
+        errors.add("identifiers", "Name a known subject or give identifiers for an unknown person, not both.")
+    if subject is None and not given and "email" not in errors.by_field and "phone" not in errors.by_field:
+        errors.add("subject", "Name the subject by external id, or give the person's email or phone.")
+    if regulation in (None, ""):
+        regulation = subject.regime if subject is not None else Regime.POLICY
+    regulation = errors.check("regulation", lambda: clean_choice(regulation, Regime, label="regulation"))
+    source = errors.check("source", lambda: clean_choice(source, RequestSource, label="source"))
+    clause = errors.check("clause", lambda: clean_text(clause, label="clause", max_length=MAX_CLAUSE_LENGTH))
+    contact = errors.check(
+        "requester_contact",
+        lambda: clean_text(requester_contact, label="requester contact", max_length=MAX_CONTACT_LENGTH),
+    )
+    assignee = errors.check("assignee", lambda: clean_assignee(assignee))
+    errors.raise_if_any()
+    return Intake(subject, given, regulation, clause, source, contact, assignee)
+
+
 @transaction.atomic
 def receive_erasure_request(
     *,
@@ -160,51 +231,19 @@ def receive_erasure_request(
     ``verified_by_trusted_key`` records the verification at once, method
     "trusted API key": the caller checks that the key holds ``erasure:approve``.
     """
-    errors = FieldErrors()
-    given = _clean_identifiers(errors, identifiers)
-    if subject is not None and given:
-        errors.add("identifiers", "Name a known subject or give identifiers for an unknown person, not both.")
-    if subject is None and not given and "email" not in errors.by_field and "phone" not in errors.by_field:
-        errors.add("subject", "Name the subject by external id, or give the person's email or phone.")
-    if regulation in (None, ""):
-        regulation = subject.regime if subject is not None else Regime.POLICY
-    regulation = errors.check("regulation", lambda: clean_choice(regulation, Regime, label="regulation"))
-    source = errors.check("source", lambda: clean_choice(source, RequestSource, label="source"))
-    clause = errors.check("clause", lambda: clean_text(clause, label="clause", max_length=MAX_CLAUSE_LENGTH))
-    contact = errors.check(
-        "requester_contact",
-        lambda: clean_text(requester_contact, label="requester contact", max_length=MAX_CONTACT_LENGTH),
-    )
-    assignee = errors.check("assignee", lambda: _clean_assignee(assignee))
-    errors.raise_if_any()
-
-    received_at = received_at or timezone.now()
-    request = ErasureRequest(
+    intake = clean_intake(
         subject=subject,
-        email=given.get("email"),
-        phone=given.get("phone"),
+        identifiers=identifiers,
         regulation=regulation,
-        clause=clause or DEFAULT_CLAUSES[regulation],
+        clause=clause,
         source=source,
-        requester_contact=contact or None,
+        requester_contact=requester_contact,
         assignee=assignee,
-        received_at=received_at,
-        due_at=clocks.due_at(regulation=regulation, received_at=received_at),
-        created_by=_label(actor),
+        clean_assignee=_clean_assignee,
     )
+    request = ErasureRequest(**intake.model_fields(actor=actor, default_clauses=DEFAULT_CLAUSES, received_at=received_at))
     request.save()
-    _event(
-        actor,
-        "erasure.received",
-        request,
-        subject=subject.external_id if subject else None,
-        identifiers=sorted(given),
-        regulation=regulation,
-        clause=request.clause,
-        source=source,
-        assignee=assignee.get_username() if assignee else None,
-        due_at=request.due_at.isoformat(),
-    )
+    _event(actor, "erasure.received", request, **intake.event_data(request))
     if verified_by_trusted_key:
         request = verify_erasure_request(
             actor=actor,

@@ -87,39 +87,48 @@ def request_list(request):
     return render(request, "erasure/request_list.html", context)
 
 
+def receive_from_form(request, form: RequestForm, receive: Callable):
+    """File a request from a valid RequestForm with ``receive`` (an intake service): a known subject, or identifiers.
+
+    Return the request filed, or None with what is wrong added to the form.
+    """
+    data = form.cleaned_data
+    subject = None
+    if data["external_id"].strip():
+        try:
+            subject = consent_selectors.subject_for_user(user=request.user, external_id=data["external_id"].strip())
+        except Http404:
+            form.add_error(
+                "external_id",
+                "No subject has this external id. Check it, or leave it empty and give the person's email or phone.",
+            )
+            return None
+    try:
+        return receive(
+            actor=request.user,
+            subject=subject,
+            identifiers=form.identifiers(),
+            regulation=data["regulation"] or None,
+            clause=data["clause"],
+            source=ErasureRequest.Source.BROWSER,
+            requester_contact=data["requester_contact"],
+            assignee=data["assignee"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
 @require_http_methods(["GET", "POST"])
 @_required(ADD_REQUEST)
 def request_create(request):
     """File a request the DPO received: a known subject, or an unknown person by email and/or phone."""
     form = RequestForm(request.POST if request.method == "POST" else None, initial={"assignee": request.user.get_username()})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        subject = None
-        if data["external_id"].strip():
-            try:
-                subject = consent_selectors.subject_for_user(user=request.user, external_id=data["external_id"].strip())
-            except Http404:
-                form.add_error(
-                    "external_id",
-                    "No subject has this external id. Check it, or leave it empty and give the person's email or phone.",
-                )
-        if not form.errors:
-            try:
-                created = services.receive_erasure_request(
-                    actor=request.user,
-                    subject=subject,
-                    identifiers=form.identifiers(),
-                    regulation=data["regulation"] or None,
-                    clause=data["clause"],
-                    source=ErasureRequest.Source.BROWSER,
-                    requester_contact=data["requester_contact"],
-                    assignee=data["assignee"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"Request {created.reference} received; due {timezone.localtime(created.due_at):%d %B %Y}.")
-                return redirect("erasure:request_detail", pk=created.pk)
+        created = receive_from_form(request, form, services.receive_erasure_request)
+        if created is not None:
+            messages.success(request, f"Request {created.reference} received; due {timezone.localtime(created.due_at):%d %B %Y}.")
+            return redirect("erasure:request_detail", pk=created.pk)
     return render(request, "erasure/request_form.html", {"form": form})
 
 
@@ -161,16 +170,21 @@ def request_reveal(request, pk: int):
     return _request_page(request, erasure_request, revealed=revealed)
 
 
-def _transition(request, pk: int, form_class: type[forms.Form], act: Callable[..., ErasureRequest], done: str):
-    """Run one transition from a POSTed form and return to the request's page with a message."""
-    erasure_request = selectors.request_for_user(user=request.user, pk=pk)
+def _transition(
+    request, pk: int, form_class: type[forms.Form], act: Callable, done: str, *, fetch=None, detail="erasure:request_detail"
+):
+    """Run one transition from a POSTed form and return to the request's page (``detail``) with a message.
+
+    ``fetch(user=, pk=)`` finds the request (an erasure request by default; access requests pass theirs).
+    """
+    erasure_request = (fetch or selectors.request_for_user)(user=request.user, pk=pk)
     form = form_class(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = (form.fields[field].label or field.replace("_", " ").capitalize()) if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
-        return redirect("erasure:request_detail", pk=erasure_request.pk)
+        return redirect(detail, pk=erasure_request.pk)
     try:
         act(actor=request.user, request=erasure_request, **form.cleaned_data)
     except ErasureActionRefused as refusal:
@@ -180,20 +194,25 @@ def _transition(request, pk: int, form_class: type[forms.Form], act: Callable[..
             messages.error(request, message)
     else:
         messages.success(request, done.format(ref=erasure_request.reference))
-    return redirect("erasure:request_detail", pk=erasure_request.pk)
+    return redirect(detail, pk=erasure_request.pk)
 
 
 class NoFields(forms.Form):
     pass
 
 
-def _transition_view(permission: str, form_class: type[forms.Form], act: Callable[..., ErasureRequest], done: str, doc: str):
-    """Return a POST view that runs ``act`` with the form's data; ``done`` is the success message ({ref}: #12)."""
+def _transition_view(
+    permission: str, form_class: type[forms.Form], act: Callable, done: str, doc: str, **where
+):
+    """Return a POST view that runs ``act`` with the form's data; ``done`` is the success message ({ref}: #12).
+
+    ``where`` (``fetch``, ``detail``) points it at another kind of request, as ``_transition`` says.
+    """
 
     @require_POST
     @_required(permission)
     def view(request, pk: int):
-        return _transition(request, pk, form_class, act, done)
+        return _transition(request, pk, form_class, act, done, **where)
 
     view.__doc__ = doc
     return view

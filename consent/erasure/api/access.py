@@ -20,7 +20,7 @@ from consent.erasure import access_engine, access_selectors, access_services
 from consent.erasure.access_models import AccessRequest, AccessResultStatus, AccessStatus
 from consent.erasure.access_views import DOWNLOAD_ACCESS, archive_response
 from consent.erasure.api.serializers import ErasureRequestCreateSerializer
-from consent.erasure.api.views import APPROVE, WRITE, ErasureView, HoldsAnErasureScope, UserMayAct, _subject
+from consent.erasure.api.views import APPROVE, WRITE, ErasureView, HoldsAnErasureScope, UserMayAct, intake_from_body
 from consent.erasure.services import ErasureActionRefused
 from consent.jurisdictions import Regime
 from datasets.models import LocationKind
@@ -111,20 +111,7 @@ class AccessRequestListView(AccessView):
         responses={201: AccessRequestCreatedSerializer},
     )
     def post(self, request):
-        serializer = ErasureRequestCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
-        key = request.auth if isinstance(request.auth, ApiKey) else None
-        created = access_services.receive_access_request(
-            actor=request.user,
-            subject=_subject(values["subject"]) if "subject" in values else None,
-            identifiers=values.get("identifiers"),
-            regulation=values.get("regulation"),
-            clause=values.get("clause", ""),
-            source=AccessRequest.Source.API,
-            requester_contact=values.get("requester_contact", ""),
-            verified_by_trusted_key=bool(values["verified"] and key is not None and key.has_scope(APPROVE)),
-        )
+        created = access_services.receive_access_request(**intake_from_body(request))
         body = AccessRequestCreatedSerializer(created).data
         location = reverse("api:access_request_detail", kwargs={"pk": created.pk})
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})

@@ -82,6 +82,27 @@ def _subject(external_id: str):
         raise ValidationError({"subject": NO_SUBJECT.format(external_id=external_id)}) from None
 
 
+def intake_from_body(request) -> dict:
+    """Return an intake service's arguments from a filing body (erasure and access requests take the same one).
+
+    ``"verified": true`` counts only from a key that also holds erasure:approve.
+    """
+    serializer = ErasureRequestCreateSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    values = serializer.validated_data
+    key = request.auth if isinstance(request.auth, ApiKey) else None
+    return {
+        "actor": request.user,
+        "subject": _subject(values["subject"]) if "subject" in values else None,
+        "identifiers": values.get("identifiers"),
+        "regulation": values.get("regulation"),
+        "clause": values.get("clause", ""),
+        "source": ErasureRequest.Source.API,
+        "requester_contact": values.get("requester_contact", ""),
+        "verified_by_trusted_key": bool(values["verified"] and key is not None and key.has_scope(APPROVE)),
+    }
+
+
 class ErasureRequestListView(ErasureView):
     """Filing erasure requests."""
 
@@ -97,20 +118,7 @@ class ErasureRequestListView(ErasureView):
         responses={201: ErasureRequestCreatedSerializer},
     )
     def post(self, request):
-        serializer = ErasureRequestCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
-        key = request.auth if isinstance(request.auth, ApiKey) else None
-        created = services.receive_erasure_request(
-            actor=request.user,
-            subject=_subject(values["subject"]) if "subject" in values else None,
-            identifiers=values.get("identifiers"),
-            regulation=values.get("regulation"),
-            clause=values.get("clause", ""),
-            source=ErasureRequest.Source.API,
-            requester_contact=values.get("requester_contact", ""),
-            verified_by_trusted_key=bool(values["verified"] and key is not None and key.has_scope(APPROVE)),
-        )
+        created = services.receive_erasure_request(**intake_from_body(request))
         body = ErasureRequestCreatedSerializer(created).data
         location = reverse("api:erasure_request_detail", kwargs={"pk": created.pk})
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
