@@ -35,10 +35,15 @@ JUSTIFICATION_NEEDED = "Not applicable needs a justification: say why the requir
 TRACKED_FIELDS = ("status", "justification", "owner", "due_date", "notes")
 
 
+def _size(size: int) -> str:
+    if size >= 1024**2:
+        return f"{size / 1024**2:.1f} MiB" if size % 1024**2 else f"{size // 1024**2} MiB"
+    return f"{size:,} bytes"
+
+
 def too_large_message(size: int) -> str:
-    """Return what to say about an evidence file of ``size`` bytes past EVIDENCE_MAX_BYTES."""
-    limit = settings.EVIDENCE_MAX_BYTES
-    return f"The file is {size / 1024**2:.1f} MiB; evidence files may be at most {limit / 1024**2:g} MiB ({limit:,} bytes)."
+    """Return what to say about an evidence file of ``size`` bytes past EVIDENCE_MAX_BYTES, naming the limit."""
+    return f"The file is {_size(size)}; evidence files may be at most {_size(settings.EVIDENCE_MAX_BYTES)}."
 
 
 # --- Controls ------------------------------------------------------------------------------

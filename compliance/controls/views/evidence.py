@@ -50,9 +50,8 @@ def evidence_upload(request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.EVIDENCE_MAX_BYTES + MULTIPART_ALLOWANCE:
             # Refused before the body is read: nothing of it reaches the disk.
-            form = EvidenceForm()
-            form.add_error(None, services.too_large_message(length))
-            return render(request, "controls/evidence_form.html", {"form": form}, status=413)
+            context = {"form": EvidenceForm(), "refused": services.too_large_message(length)}
+            return render(request, "controls/evidence_form.html", context, status=413)
     initial = {"effective_date": timezone.localdate()}
     if request.GET.get("control"):
         initial["controls"] = [request.GET["control"]]
