@@ -196,6 +196,32 @@ def _assemble_when_answered(request: AccessRequest) -> None:
 # --- The archive ---------------------------------------------------------------------------------
 
 
+LOST_PART = "Its records were lost before the archive was built (the part file is missing or unreadable); reading again."
+
+
+def _read_parts(request: AccessRequest, results: list[AccessResult]) -> dict[int, list] | None:
+    """Return the records of every done result by id; None when a part is lost (its result is read again)."""
+    from consent.erasure import access_tasks
+
+    records, lost = {}, []
+    for result in results:
+        if result.status != AccessResultStatus.DONE:
+            continue
+        try:
+            part = access_archive.read_encrypted(request, role=access_archive.part_role(result), name=result.part_name)
+        except access_archive.ArchiveUnreadable:
+            lost.append(result)
+            continue
+        records[result.pk] = json.loads(part)
+    for result in lost:
+        AccessResult.objects.filter(pk=result.pk).update(
+            status=AccessResultStatus.PENDING, part_name="", records_exported=None, error=LOST_PART, finished_at=None
+        )
+        _result_event("access.location_retrying", request, result, attempts=result.attempts, reason=LOST_PART)
+        access_tasks.enqueue_result(result.pk)
+    return None if lost else records
+
+
 @transaction.atomic
 def assemble_archive(*, request_id: int, now: datetime | None = None) -> bool:
     """Build, encrypt and store the ZIP of a running request whose locations all answered; return whether it did.
@@ -210,13 +236,9 @@ def assemble_archive(*, request_id: int, now: datetime | None = None) -> bool:
     results = results_for_request(request=request)
     if any(result.status not in AccessResult.ANSWERED for result in results):
         return False
-    records = {
-        result.pk: json.loads(
-            access_archive.read_encrypted(request, role=access_archive.part_role(result), name=result.part_name)
-        )
-        for result in results
-        if result.status == AccessResultStatus.DONE
-    }
+    records = _read_parts(request, results)
+    if records is None:
+        return False
     expires_at = now + ttl()
     content = access_archive.build_zip(request, results, records=records, generated_at=now, expires_at=expires_at)
     request.archive_name = access_archive.write_encrypted(request, role=access_archive.ARCHIVE_ROLE, content=content)

@@ -239,3 +239,23 @@ def test_the_sweeper_resends_lost_reads_and_assembles_answered_requests(
     assert counts == {"resent": 0, "assembled": 1}
     request.refresh_from_db()
     assert request.status == AccessStatus.READY
+
+
+def test_a_part_lost_before_assembly_is_read_again(file_access, started, subject, shop_stores, access_root,
+                                                     django_capture_on_commit_callbacks):
+    request = started(file_access(subject=subject))
+    with django_capture_on_commit_callbacks(execute=False):
+        for result in request.results.all():
+            access_engine.run_result(result_id=result.pk)
+    lost = request.results.get(location=shop_stores["csv"])
+    (access_root / lost.part_name).unlink()
+
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        assert access_engine.assemble_archive(request_id=request.pk) is False
+    lost.refresh_from_db()
+    assert (lost.status, lost.part_name, lost.records_exported) == ("pending", "", None)
+    assert lost.error.startswith("Its records were lost before the archive was built")
+    assert len(sent) == 1
+
+    request = run_export(request, django_capture_on_commit_callbacks)
+    assert request.status == AccessStatus.READY
