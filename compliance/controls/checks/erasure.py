@@ -49,6 +49,8 @@ def none_overdue(*, now: datetime) -> CheckOutcome:
     counts = ErasureRequest.objects.aggregate(
         open=Count("pk", filter=Q(status__in=ErasureRequest.OPEN_STATUSES)), overdue=Count("pk", filter=overdue_condition(now))
     )
+    if counts["open"] == 0:
+        return passed("No erasure request is open.")
     return judge(
         ErasureRequest.objects.filter(overdue_condition(now)).order_by("due_at", "pk"),
         count=counts["overdue"],

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, is_are, judge, on, plural
+from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, is_are, judge, on, passed, plural
 from datasets.models import TrainingRun
 from datasets.selectors import FLAGGED
 
@@ -29,6 +29,8 @@ def flagged_runs_resolved(*, now: datetime) -> CheckOutcome:
     # A flagged run without a flag date cannot show it is within the 30 days: it counts as late.
     stale = Q(erasure_status__in=FLAGGED) & (Q(flagged_at__lt=limit) | Q(flagged_at__isnull=True))
     counts = TrainingRun.objects.aggregate(flagged=Count("pk", filter=Q(erasure_status__in=FLAGGED)), stale=Count("pk", filter=stale))
+    if counts["flagged"] == 0:
+        return passed("No training run is flagged by an erasure.")
     return judge(
         TrainingRun.objects.filter(stale).select_related("model").order_by("flagged_at", "pk"),
         count=counts["stale"],

@@ -37,6 +37,12 @@ def completed(make_request, *, days_ago: int, late_by: timedelta):
     return make_request(status="completed", completed_at=done, due_at=done - late_by)
 
 
+def test_none_overdue_passes_when_no_request_is_open(evaluate):
+    outcome = evaluate("erasure.none_overdue")
+
+    assert (outcome.status, outcome.summary) == ("pass", "No erasure request is open.")
+
+
 def test_none_overdue_passes_with_open_requests_within_their_deadline(evaluate, make_request):
     make_request()
     # Paused clocks stand still: a request waiting on the requester is not overdue.

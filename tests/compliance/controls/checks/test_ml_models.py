@@ -24,6 +24,14 @@ def run(model, **fields):
     return TrainingRun.objects.create(model=model, started_at=timezone.now() - timedelta(days=90), **fields)
 
 
+def test_passes_when_no_run_is_flagged(evaluate, model):
+    run(model)
+
+    outcome = evaluate("models.flagged_runs_resolved")
+
+    assert (outcome.status, outcome.summary) == ("pass", "No training run is flagged by an erasure.")
+
+
 def test_passes_when_flagged_runs_are_recent_or_resolved(evaluate, model):
     run(model)
     run(model, erasure_status=ErasureStatus.AFFECTED, flagged_at=timezone.now() - timedelta(days=29))
