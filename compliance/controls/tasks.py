@@ -7,7 +7,10 @@ from compliance.audit.actors import SystemActor
 from compliance.controls import check_services
 
 
-@shared_task(name="controls.run_checks", ignore_result=True)
+# The audit-chain check walks the whole log: allow it longer than the default five minutes, still well below the
+# broker's visibility timeout (settings.BROKER_VISIBILITY_TIMEOUT_SECONDS) so a slow run is never delivered twice.
+# At the soft limit the check under way is stored as an error and the others still run.
+@shared_task(name="controls.run_checks", ignore_result=True, soft_time_limit=900, time_limit=960)
 def run_checks_task(user_id: int | None = None, keys: list[str] | None = None) -> int:
     """Run the automated checks (``keys``, or all) as beat or as the user who asked; return how many results were stored.
 
