@@ -230,7 +230,8 @@ def update_requirement_assessment(
     notes: str = "",
 ) -> RequirementAssessment:
     """Change one requirement's status, justification, owner, due date or notes; write its history and clear its review flag."""
-    item = RequirementAssessment.objects.select_for_update().select_related("requirement", "owner").get(pk=item.pk)
+    # Only the row is locked (PostgreSQL refuses FOR UPDATE on the nullable side of the owner's outer join).
+    item = RequirementAssessment.objects.select_for_update(of=("self",)).select_related("requirement").get(pk=item.pk)
     justification = justification.strip()
     if status == AssessmentStatus.NOT_APPLICABLE and not justification:
         raise ValidationError({"justification": JUSTIFICATION_NEEDED})

@@ -84,16 +84,18 @@ def test_hipaa_marks_every_implementation_specification():
 
 
 @pytest.mark.django_db
-def test_the_shipped_catalogs_load_and_a_second_load_changes_nothing():
+def test_the_shipped_catalogs_and_default_controls_load_and_a_second_load_changes_nothing():
     from compliance.audit.actors import SystemActor
     from compliance.controls.loader import load_catalogs
-    from compliance.controls.models import Requirement
+    from compliance.controls.models import Control, Requirement
 
     actor = SystemActor("tests")
-    first = load_catalogs(actor=actor, controls_file=None)
-    second = load_catalogs(actor=actor, controls_file=None)
+    first = load_catalogs(actor=actor)
+    second = load_catalogs(actor=actor)
 
     assert sorted(report.code for report in first.frameworks) == sorted(MINIMUM_ASSESSABLE)
+    assert first.controls.created == Control.objects.filter(is_default=True).count() > 0
     assert {report.outcome for report in second.frameworks} == {"unchanged"}
+    assert second.controls.created == second.controls.updated == second.controls.mappings_added == 0
     for code, minimum in MINIMUM_ASSESSABLE.items():
         assert Requirement.objects.filter(framework__code=code, assessable=True).count() >= minimum
