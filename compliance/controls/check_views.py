@@ -1,5 +1,7 @@
 """The automated checks' pages: the overview with "Run now", and each check's timeline and failing objects."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -18,8 +20,10 @@ RESULTS_PER_PAGE = 96  # four days of hourly runs
 @permission_required(check_selectors.VIEW_PERMISSION, raise_exception=True)
 def check_list(request):
     """Every automated check: its latest status and summary, when it last ran, and the controls it tests."""
+    rows = check_selectors.check_rows(user=request.user)
     context = {
-        "rows": check_selectors.check_rows(user=request.user),
+        "rows": rows,
+        "tally": Counter(row.status or "not_run" for row in rows),
         "may_run": request.user.has_perm(check_services.RUN_PERMISSION),
     }
     return render(request, "controls/check_list.html", context)

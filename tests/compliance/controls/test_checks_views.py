@@ -62,6 +62,7 @@ def test_the_overview_lists_every_check_with_its_latest_result_and_controls(mana
     assert '<span class="badge badge-bad">Failing</span>' in content
     # Checks that never ran say so rather than passing.
     assert content.count("Not run yet.") == 14
+    assert "<strong>15 checks:</strong> 1 failing, 0 passing, 0 with no data, 14 not run yet." in content
     assert "Run all checks now" in content
 
 
