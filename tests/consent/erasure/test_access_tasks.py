@@ -54,3 +54,12 @@ def test_a_rolled_back_verification_sends_nothing(file_access, subject, shop_sto
 
 def test_the_task_of_a_missing_result_does_nothing(db):
     assert export_location.run(999999) == "not_claimed"
+
+
+def test_the_beat_sweep_is_registered_and_runs(db, settings):
+    from consent.erasure.access_tasks import sweep_access_requests
+
+    entry = settings.CELERY_BEAT_SCHEDULE["access-sweep"]
+    celery_app.loader.import_default_modules()
+    assert entry["task"] in celery_app.tasks
+    assert sweep_access_requests.run() == {"resent": 0, "assembled": 0, "expired": 0}
