@@ -6,13 +6,20 @@ database, not the broker, carried every request to completion with each step
 completed once. The store tests stop a Redis server the test started itself.
 """
 
+import csv
+import json
 import threading
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import redis
+import sqlalchemy as sa
 import time_machine
 from celery.contrib.testing.worker import start_worker
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,13 +27,15 @@ from compliance.audit.models import AuditEvent
 from compliance.audit.services import record_event
 from compliance.celery import app as celery_app
 from consent.erasure import execution, services
-from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus, StepStatus
+from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus, StepCompletion, StepStatus
 from datasets.services import add_storage_location
-from tests.brokers import closed_port, own_queue, profile_broker, wait_until  # noqa: F401 (fixtures)
+from tests.brokers import closed_port, messages_waiting, own_queue, profile_broker, use_broker, wait_until  # noqa: F401
 from tests.compliance.audit.chain import only_on_postgresql
 from tests.conftest import verified_client
-from tests.consent.erasure.processes import RedisServer
-from tests.consent.erasure.stores import approve, shop_stores, store_root  # noqa: F401 (fixtures)
+from tests.consent.erasure.processes import RedisServer, WorkerProcess
+from tests.consent.erasure.stores import approve, completed, csv_rows, shop_stores, store_root  # noqa: F401 (fixtures)
+from tests.datasets.connectors.conftest import mariadb_url, postgresql_url  # noqa: F401 (fixtures)
+from tests.services import require
 
 
 def _sweep_at(moment) -> dict[str, int]:
@@ -207,3 +216,226 @@ def test_a_store_down_past_the_attempt_limit_fails_the_request_with_the_reason_o
     # The data is still there, and the request says so rather than claiming it done.
     redis_store.start()
     assert sorted(redis_store.client().keys("*")) == ["user:user-1:cart", "user:user-1:profile", "user:user-2:profile"]
+
+
+# --- Each step completes once ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_completion_of_a_step(completed):
+    step = completed.steps.first()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StepCompletion.objects.create(step=step, attempt=step.attempts + 1, records_affected=0)
+
+    assert StepCompletion.objects.filter(step=step).count() == 1
+
+
+# --- A worker killed twice mid-run --------------------------------------------------------------------
+
+PEOPLE = 200
+BYSTANDERS = 40
+# Every subject has rows in the two stores keyed by external id; the half who gave an email, in the two keyed by it too.
+STEPS = PEOPLE * 2 + PEOPLE // 2 * 2
+LEASE_SECONDS = 5
+BROKER_DB = 13  # this test's own Redis database: flushed before and after
+
+
+def _person(number: int) -> tuple[str, str]:
+    """Return the subject's external id and email ("" for the odd-numbered, who gave none)."""
+    return f"crash-{number:03}", (f"person{number:03}@example.org" if number % 2 == 0 else "")
+
+
+def _bystander(number: int) -> tuple[str, str]:
+    return f"bystander-{number:03}", f"bystander{number:03}@example.org"
+
+
+@dataclass
+class CrashStores:
+    """The four stores of the crash test and how to read back what is left in each."""
+
+    postgresql: sa.Engine
+    mariadb: sa.Engine
+    orders: Path
+    events: Path
+
+    def left(self) -> dict[str, list]:
+        with self.postgresql.connect() as connection:
+            accounts = connection.execute(sa.text("SELECT external_id FROM accounts ORDER BY id")).scalars().all()
+        with self.mariadb.connect() as connection:
+            contacts = connection.execute(sa.text("SELECT email FROM contacts ORDER BY id")).scalars().all()
+        return {
+            "postgresql": accounts,
+            "mariadb": contacts,
+            "csv": [row["customer_id"] for row in csv_rows(self.orders)],
+            "jsonl": [json.loads(line)["user"]["email"] for line in self.events.read_text().splitlines()],
+        }
+
+
+@pytest.fixture(scope="session")
+def services_profile():
+    """Skip (on the embedded profile: the worker subprocess cannot reach an in-memory test database) or require the services."""
+    only_on_postgresql()
+    require("mariadb")
+    require("redis")
+
+
+def _table_rows(keys, bystander_keys, per_person):
+    """Return the keys of a store's rows: ``per_person`` rows for each subject's key given, then one per bystander."""
+    return [key for key in keys if key for _ in range(per_person)] + list(bystander_keys)
+
+
+@pytest.fixture
+def crash_stores(services_profile, postgresql_url, mariadb_url, store_root, dataset, dpo):
+    """A PostgreSQL and a MariaDB table, a CSV and a JSON Lines file: rows for the 200 subjects and one per bystander."""
+    people = [_person(number) for number in range(PEOPLE)]
+    bystanders = [_bystander(number) for number in range(BYSTANDERS)]
+    ids, emails = [key for key, _ in people], [email for _, email in people]
+    bystander_ids, bystander_emails = [key for key, _ in bystanders], [email for _, email in bystanders]
+    postgresql = sa.create_engine(postgresql_url.replace("postgresql://", "postgresql+psycopg://"), poolclass=sa.pool.NullPool)
+    mariadb = sa.create_engine(mariadb_url.replace("mysql://", "mysql+pymysql://"), poolclass=sa.pool.NullPool)
+    with postgresql.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS accounts"))
+        connection.execute(sa.text("CREATE TABLE accounts (id serial PRIMARY KEY, external_id text NOT NULL, plan text)"))
+        connection.execute(sa.text("CREATE INDEX accounts_external_id ON accounts (external_id)"))
+        connection.execute(
+            sa.text("INSERT INTO accounts (external_id, plan) VALUES (:key, 'gold')"),
+            [{"key": key} for key in _table_rows(ids, bystander_ids, 2)],
+        )
+    with mariadb.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS contacts"))
+        connection.execute(
+            sa.text("CREATE TABLE contacts (id int AUTO_INCREMENT PRIMARY KEY, email varchar(255) NOT NULL, note text, INDEX (email))")
+        )
+        connection.execute(
+            sa.text("INSERT INTO contacts (email, note) VALUES (:email, 'newsletter')"),
+            [{"email": email} for email in _table_rows(emails, bystander_emails, 1)],
+        )
+    orders = store_root / "orders.csv"
+    with open(orders, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["customer_id", "total"])
+        writer.writerows([key, "10.00"] for key in _table_rows(ids, bystander_ids, 1))
+    events = store_root / "events.jsonl"
+    events.write_text(
+        "".join(json.dumps({"user": {"email": email}, "event": "login"}) + "\n" for email in _table_rows(emails, bystander_emails, 2))
+    )
+    for name, kind, values in (
+        ("accounts", "postgresql", {"url": postgresql_url, "table": "accounts", "subject_key": "external_id"}),
+        ("contacts", "mysql", {"url": mariadb_url, "table": "contacts", "subject_key": "email"}),
+        ("orders", "filesystem", {"path": str(orders), "format": "csv", "subject_key": "external_id", "subject_field": "customer_id"}),
+        ("events", "filesystem", {"path": str(events), "format": "jsonl", "subject_key": "email", "subject_field": "user.email"}),
+    ):
+        add_storage_location(actor=dpo, dataset=dataset, name=name, kind=kind, **values)
+    yield CrashStores(postgresql=postgresql, mariadb=mariadb, orders=orders, events=events)
+    postgresql.dispose()
+    mariadb.dispose()
+
+
+@pytest.fixture
+def crash_broker(services_profile, monkeypatch, settings):
+    """A Redis database of this test's own as the broker, for the test process and its worker; flushed around the test."""
+    url = f"redis://127.0.0.1:6379/{BROKER_DB}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    use_broker(monkeypatch, url)
+    settings.ERASURE_QUEUE = "erasure-crash"
+    # Certificates are not what this test is about: they wait on a queue nobody consumes.
+    settings.ERASURE_CERTIFICATE_QUEUE = "erasure-crash-certificates"
+    settings.ERASURE_STEP_LEASE_SECONDS = LEASE_SECONDS
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def crash_worker(crash_broker, settings, tmp_path):
+    worker = WorkerProcess(
+        broker_url=crash_broker,
+        queue=settings.ERASURE_QUEUE,
+        log=tmp_path / "worker.log",
+        ERASURE_CERTIFICATE_QUEUE=settings.ERASURE_CERTIFICATE_QUEUE,
+        ERASURE_STEP_LEASE_SECONDS=str(LEASE_SECONDS),
+    )
+    yield worker
+    worker.stop()
+
+
+def _steps_by_status() -> Counter:
+    return Counter(ErasureStep.objects.values_list("status", flat=True))
+
+
+def _kill_mid_step(worker: WorkerProcess, *, done_at_least: int) -> tuple[set[int], int]:
+    """Kill the worker once that many steps are done and one is running, and start it again.
+
+    Returns the steps the kill left running and how many were done by then.
+    The step seen running may finish in the instant before the kill lands:
+    then the worker is started again and killed at the next running step.
+    """
+    for _ in range(10):
+        progressed = wait_until(
+            lambda: (counts := _steps_by_status())[StepStatus.DONE] >= done_at_least and counts[StepStatus.RUNNING] >= 1,
+            seconds=120,
+        )
+        assert progressed, f"no progress: {_steps_by_status()}\n{worker.log.read_text()[-3000:]}"
+        worker.kill()
+        left_running = set(ErasureStep.objects.filter(status=StepStatus.RUNNING).values_list("pk", flat=True))
+        done = _steps_by_status()[StepStatus.DONE]
+        worker.start()
+        if left_running:
+            return left_running, done
+    pytest.fail("the worker was never killed while a step was running")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_twice_mid_run_loses_nothing_and_completes_every_step_once(
+    crash_stores, crash_worker, make_subject, make_request, dpo, settings
+):
+    requests = []
+    for number in range(PEOPLE):
+        external_id, email = _person(number)
+        subject = make_subject(external_id, **({"email": email} if email else {}))
+        request = make_request(subject=subject)
+        requests.append(services.verify_erasure_request(actor=dpo, request=request, method="id_document", evidence_note="Passport seen"))
+
+    crash_worker.start()
+    for request in requests:
+        services.approve_erasure_request(actor=dpo, request=request)
+    killed_running = set()
+    for done_at_least in (STEPS // 4, STEPS * 3 // 5):
+        left_running, done = _kill_mid_step(crash_worker, done_at_least=done_at_least)
+        assert done < STEPS  # killed mid-run: some steps done, some running, the rest still to come
+        killed_running |= left_running
+
+    def all_completed() -> bool:
+        # The beat sweeper's work, run here whenever the queue has drained: the killed worker's running
+        # steps are requeued once their lease expires, and the messages it had taken are sent again.
+        if messages_waiting(settings.ERASURE_QUEUE) == 0:
+            execution.sweep_expired_leases()
+        return not ErasureRequest.objects.exclude(status=RequestStatus.COMPLETED).exists()
+
+    assert wait_until(all_completed, seconds=240), f"{_steps_by_status()}\n{crash_worker.log.read_text()[-3000:]}"
+    crash_worker.stop()
+
+    # No request lost: all 200 completed, and nothing else exists.
+    assert ErasureStep.objects.count() == STEPS
+    assert Counter(ErasureRequest.objects.values_list("status", flat=True)) == {RequestStatus.COMPLETED: PEOPLE}
+    assert AuditEvent.objects.filter(action="erasure.completed").count() == PEOPLE
+    # Every step completed exactly once: one completion row each (the unique constraint), one done event each.
+    assert _steps_by_status() == {StepStatus.DONE: STEPS}
+    assert StepCompletion.objects.count() == STEPS
+    done_events = Counter(AuditEvent.objects.filter(action="erasure.step_done").values_list("target_id", flat=True))
+    assert done_events == {str(pk): 1 for pk in ErasureStep.objects.values_list("pk", flat=True)}
+    # The steps the kills interrupted were requeued by the sweeper and finished on a later attempt.
+    recovered = ErasureStep.objects.filter(pk__in=killed_running)
+    assert all(step.attempts >= 2 and step.completions.get().attempt == step.attempts for step in recovered)
+    requeued = set(AuditEvent.objects.filter(action="erasure.step_requeued").values_list("target_id", flat=True))
+    assert {str(pk) for pk in killed_running} <= requeued
+    # Every target record is gone from every store, and every bystander's record is still there.
+    bystanders = [_bystander(number) for number in range(BYSTANDERS)]
+    assert crash_stores.left() == {
+        "postgresql": [key for key, _ in bystanders],
+        "mariadb": [email for _, email in bystanders],
+        "csv": [key for key, _ in bystanders],
+        "jsonl": [email for _, email in bystanders],
+    }
