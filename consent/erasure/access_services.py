@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit.services import record_event
 from consent.erasure import access_archive
 from consent.erasure.access_models import AccessRequest, AccessResult, AccessResultStatus, AccessStatus
 from consent.erasure.models import RejectionReason, VerificationMethod
@@ -27,9 +26,11 @@ from consent.erasure.services import (
     MAX_CLAUSE_LENGTH,
     MAX_NOTE_LENGTH,
     ErasureActionRefused,
+    _event,
     _label,
     _or_list,
     clean_intake,
+    reveal_identifiers,
 )
 from consent.jurisdictions import Regime
 from consent.models import DataSubject
@@ -56,10 +57,6 @@ def _require_status(request: AccessRequest, allowed, doing: str) -> None:
 def _locked(request: AccessRequest) -> AccessRequest:
     """Return ``request`` fresh from the database, row-locked until the transaction ends."""
     return AccessRequest.objects.select_for_update(of=("self",)).select_related("subject").get(pk=request.pk)
-
-
-def _event(actor, action: str, request: AccessRequest, **data) -> None:
-    record_event(actor=actor, action=action, target=request, data={"request": request.reference, **data})
 
 
 def _clean_assignee(value):
@@ -114,6 +111,15 @@ def receive_access_request(
             evidence_note=f"verified: true from {_label(actor)}",
         )
     return request
+
+
+@transaction.atomic
+def reveal_access_identifiers(*, actor, request: AccessRequest) -> dict[str, str | None]:
+    """Return the identifiers and contact given with the request in clear (to send the archive), recording the read.
+
+    Raises PermissionDenied unless ``actor`` may reveal identifiers (DPO).
+    """
+    return reveal_identifiers(actor=actor, request=request, action="access.identifiers_revealed")
 
 
 @transaction.atomic

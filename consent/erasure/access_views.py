@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consent.erasure import access_engine, access_selectors, access_services
 from consent.erasure.access_forms import AccessFilterForm, AccessRejectForm
@@ -20,6 +20,7 @@ from consent.erasure.forms import RequestForm, VerifyForm
 from consent.erasure.services import ErasureActionRefused
 from consent.erasure.views import NoFields, _query, _required, _transition_view, receive_from_form
 from consent.masking import mask_email, mask_phone
+from consent.services.subjects import REVEAL_PERMISSION
 
 ACCESS_PER_PAGE = 50
 VIEW_ACCESS = access_selectors.VIEW_ACCESS
@@ -63,11 +64,7 @@ def access_create(request):
     return render(request, "erasure/access_form.html", {"form": form})
 
 
-@require_GET
-@_required(VIEW_ACCESS)
-def access_detail(request, pk: int):
-    """An access request: its facts, clock, verification, what each location answered, and the archive."""
-    access_request = access_selectors.access_request_for_user(user=request.user, pk=pk)
+def _access_page(request, access_request: AccessRequest, *, revealed=None):
     user = request.user
     context = {
         "item": access_request,
@@ -80,8 +77,26 @@ def access_detail(request, pk: int):
         "may_download": user.has_perm(DOWNLOAD_ACCESS),
         "verify_form": VerifyForm(),
         "reject_form": AccessRejectForm(initial={"clause": access_request.clause}),
+        "revealed": revealed,
+        "may_reveal": user.has_perm(REVEAL_PERMISSION),
     }
     return render(request, "erasure/access_detail.html", context)
+
+
+@require_GET
+@_required(VIEW_ACCESS)
+def access_detail(request, pk: int):
+    """An access request: its facts, clock, verification, what each location answered, and the archive."""
+    return _access_page(request, access_selectors.access_request_for_user(user=request.user, pk=pk))
+
+
+@require_POST
+@_required(REVEAL_PERMISSION)
+def access_reveal(request, pk: int):
+    """Show the identifiers and contact given with the request in clear, on this response only, audited (DPO)."""
+    access_request = access_selectors.access_request_for_user(user=request.user, pk=pk)
+    revealed = access_services.reveal_access_identifiers(actor=request.user, request=access_request)
+    return _access_page(request, access_request, revealed=revealed)
 
 
 ACCESS_PAGE = {"fetch": access_selectors.access_request_for_user, "detail": "erasure:access_detail"}

@@ -260,10 +260,15 @@ def reveal_request_identifiers(*, actor, request: ErasureRequest) -> dict[str, s
 
     Raises PermissionDenied unless ``actor`` may reveal identifiers (DPO).
     """
+    return reveal_identifiers(actor=actor, request=request, action="erasure.identifiers_revealed")
+
+
+def reveal_identifiers(*, actor, request, action: str) -> dict[str, str | None]:
+    """Return a request's identifiers and contact in clear, recording ``action`` (erasure or access requests alike)."""
     if not actor.has_perm(REVEAL_PERMISSION):
         raise PermissionDenied("Revealing a requester's identifiers needs the consent.reveal_identifiers permission (DPO).")
     revealed = {"email": request.email, "phone": request.phone, "requester_contact": request.requester_contact}
-    _event(actor, "erasure.identifiers_revealed", request, fields=[field for field, value in revealed.items() if value])
+    _event(actor, action, request, fields=[field for field, value in revealed.items() if value])
     return revealed
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("access/", access_views.access_list, name="access_list"),
     path("access/new/", access_views.access_create, name="access_create"),
     path("access/<int:pk>/", access_views.access_detail, name="access_detail"),
+    path("access/<int:pk>/reveal/", access_views.access_reveal, name="access_reveal"),
     path("access/<int:pk>/verify/", access_views.access_verify, name="access_verify"),
     path("access/<int:pk>/reject/", access_views.access_reject, name="access_reject"),
     path("access/<int:pk>/retry/", access_views.access_retry, name="access_retry"),

@@ -273,3 +273,22 @@ def test_the_navigation_offers_access_requests_to_readers_only(client_for):
 
     assert f'href="{LIST}"' in auditor.get(reverse("home")).content.decode()
     assert f'href="{LIST}"' not in steward.get(reverse("home")).content.decode()
+
+
+def test_the_dpo_reveals_the_contact_to_send_the_archive_and_it_is_audited(client, file_access, dpo):
+    request = file_access(identifiers={"email": "jane@example.com"}, requester_contact="Flat 2, 1 High St")
+
+    assert "Flat 2, 1 High St" not in client.get(_detail(request)).content.decode()
+    content = client.post(reverse("erasure:access_reveal", args=[request.pk])).content.decode()
+
+    assert "jane@example.com" in content and "Flat 2, 1 High St" in content
+    event = AuditEvent.objects.get(action="access.identifiers_revealed")
+    assert (event.actor_id, event.data["fields"]) == (str(dpo.pk), ["email", "requester_contact"])
+
+
+def test_a_manager_may_not_reveal(client_for, file_access):
+    request = file_access(identifiers={"email": "jane@example.com"})
+    manager, _ = client_for(Role.COMPLIANCE_MANAGER)
+
+    assert manager.post(reverse("erasure:access_reveal", args=[request.pk])).status_code == 403
+    assert not AuditEvent.objects.filter(action="access.identifiers_revealed").exists()

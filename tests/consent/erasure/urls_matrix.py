@@ -69,6 +69,8 @@ CASES += [
     UrlCase("erasure:access_list", allowed=STAFF_READERS, denied=(403,)),
     UrlCase("erasure:access_create", allowed=DPO_ONLY, denied=(403,)),
     UrlCase("erasure:access_detail", allowed=STAFF_READERS, denied=(403,), setup=filed_access_request),
+    # Reveal shows the identifiers on its own response: 200 to a POST.
+    UrlCase("erasure:access_reveal", allowed=DPO_ONLY, denied=(403,), setup=filed_access_request, method="post"),
     _access_post("access_verify"),
     _access_post("access_reject"),
     _access_post("access_retry"),
