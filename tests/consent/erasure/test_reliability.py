@@ -1,9 +1,12 @@
-"""Reliability of the erasure engine: lost messages, killed workers, stores that go away.
+"""Reliability of the erasure engine: lost messages, killed workers, stores that go away, exact clocks.
 
 The crash test runs a real Celery worker as a subprocess against the committed
 test database (services profile), kills it twice mid-run and checks that the
 database, not the broker, carried every request to completion with each step
-completed once. The store tests stop a Redis server the test started itself.
+completed once. The store tests stop a Redis server the test started itself,
+under a real worker in a thread. A rolled-back approval must leave the real
+broker empty, and a pause spanning an extension must move the due moment by
+exactly its length.
 """
 
 import csv
@@ -11,8 +14,9 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -36,6 +40,15 @@ from tests.consent.erasure.processes import RedisServer, WorkerProcess
 from tests.consent.erasure.stores import approve, completed, csv_rows, shop_stores, store_root  # noqa: F401 (fixtures)
 from tests.datasets.connectors.conftest import mariadb_url, postgresql_url  # noqa: F401 (fixtures)
 from tests.services import require
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def engine_queue(own_queue, settings):
+    """Send the engine's tasks to a queue of this test's own (consumed only by a worker the test starts)."""
+    settings.ERASURE_QUEUE = own_queue
+    return own_queue
 
 
 def _sweep_at(moment) -> dict[str, int]:
@@ -82,14 +95,62 @@ def test_a_step_waiting_out_its_backoff_is_not_resent_before_a_lease_past_its_re
     assert _sweep_at(step.queued_at + timedelta(seconds=11))["resent"] == 1
 
 
+# --- Nothing leaves a rolled-back transaction; clocks stay exact through pauses and extensions ---------------
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_approval_sends_nothing_to_the_broker(verified, shop_stores, dpo, engine_queue):
+    with pytest.raises(Rollback), transaction.atomic():
+        services.approve_erasure_request(actor=dpo, request=verified)
+        raise Rollback
+
+    assert messages_waiting(engine_queue) == 0
+    assert not ErasureStep.objects.exists()
+    services.approve_erasure_request(actor=dpo, request=verified)
+    assert messages_waiting(engine_queue) == 2
+
+
+def _end_of(year, month, day) -> datetime:
+    return datetime(year, month, day, 23, 59, 59, 999999, tzinfo=LONDON)
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "received", "due", "extended_due"),
+    [
+        # GDPR: one calendar month (30 Nov → 30 Dec), extended to three from receipt: 29 February in a leap year.
+        ("GB", datetime(2027, 11, 30, 10, 0, tzinfo=LONDON), _end_of(2027, 12, 30), _end_of(2028, 2, 29)),
+        # CCPA: 45 days from 15 January is 29 February in a leap year; 45 more is 14 April.
+        ("US-CA", datetime(2028, 1, 15, 10, 0, tzinfo=LONDON), _end_of(2028, 2, 29), _end_of(2028, 4, 14)),
+    ],
+)
+@pytest.mark.django_db
+def test_an_extension_granted_while_the_clock_is_paused_keeps_the_pause_to_the_microsecond(
+    make_request, make_subject, dpo, settings, jurisdiction, received, due, extended_due
+):
+    settings.TIME_ZONE = "Europe/London"
+    with time_machine.travel(received, tick=False):
+        request = make_request(subject=make_subject("leap-1", jurisdiction=jurisdiction))
+    paused_at = received + timedelta(days=5)
+    with time_machine.travel(paused_at, tick=False):
+        services.pause_clock(actor=dpo, request=request)
+    with time_machine.travel(paused_at + timedelta(days=1), tick=False):
+        extended = services.extend_deadline(actor=dpo, request=request, reason="Eleven systems to search")
+    resumed_at = paused_at + timedelta(days=3, hours=12, minutes=30, microseconds=500_000)
+    with time_machine.travel(resumed_at, tick=False):
+        resumed = services.resume_clock(actor=dpo, request=request)
+
+    assert request.due_at == due
+    # The pause still running when the deadline moved counts in full once the clock resumes.
+    assert extended.due_at == extended_due
+    assert resumed.paused_total == resumed_at - paused_at
+    assert resumed.due_at == extended_due + (resumed_at - paused_at)
+
+
 # --- The sweeper and the audit chain's lock -----------------------------------------------------------
-
-
-@pytest.fixture
-def engine_queue(own_queue, settings):
-    """Send the engine's tasks to a queue of this test's own (nothing consumes it here)."""
-    settings.ERASURE_QUEUE = own_queue
-    return own_queue
 
 
 def _verified_request(make_request, make_subject, dpo, external_id):
