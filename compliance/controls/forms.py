@@ -121,6 +121,8 @@ class BulkStatusForm(forms.Form):
     )
 
     def __init__(self, *args, item_ids=(), **kwargs):
+        # Its own ids: the filter form on the same page has a status field too.
+        kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = [(pk, pk) for pk in item_ids]
         self.fields["items"].error_messages["invalid_choice"] = "Some selected rows are not part of this assessment; reload the page."
