@@ -166,6 +166,11 @@ class EvidenceForm(forms.Form):
         help_text="One per line as framework:ref, for example gdpr:Art. 32(1)(a).",
     )
 
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["file"]
+
     def clean_requirements(self) -> list[Requirement]:
         refs = [line.strip() for line in self.cleaned_data["requirements"].splitlines() if line.strip()]
         pairs = []

@@ -407,6 +407,54 @@ def _save_evidence(*, actor, uid, stored_name, content: bytes, controls, require
 
 
 @transaction.atomic
+def update_evidence(
+    *,
+    actor,
+    evidence: Evidence,
+    title: str,
+    description: str = "",
+    effective_date: date,
+    expires_on: date | None = None,
+    controls: list[Control] = (),
+    requirements: list[Requirement] = (),
+) -> Evidence:
+    """Change an evidence record's title, description, dates and links (the file itself never changes); audited."""
+    errors = {}
+    if not controls and not requirements:
+        errors["controls"] = "Link the evidence to at least one control or requirement."
+    if expires_on is not None and expires_on < effective_date:
+        errors["expires_on"] = "The evidence cannot expire before it takes effect."
+    if errors:
+        raise ValidationError(errors)
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    before = {
+        "effective_date": evidence.effective_date,
+        "expires_on": evidence.expires_on,
+        "controls": sorted(evidence.controls.values_list("code", flat=True)),
+        "requirements": sorted(f"{code}:{ref}" for code, ref in evidence.requirements.values_list("framework__code", "ref")),
+    }
+    after = {
+        "effective_date": effective_date,
+        "expires_on": expires_on,
+        "controls": sorted(control.code for control in controls),
+        "requirements": sorted(f"{r.framework.code}:{r.ref}" for r in requirements),
+    }
+    evidence.title, evidence.description = title.strip(), description.strip()
+    evidence.effective_date, evidence.expires_on = effective_date, expires_on
+    evidence.save(update_fields=["title", "description", "effective_date", "expires_on"])
+    evidence.controls.set(controls)
+    evidence.requirements.set(requirements)
+    changed = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    record_event(
+        actor=actor,
+        action="controls.evidence_updated",
+        target=evidence,
+        data={"uid": str(evidence.uid), "sha256": evidence.sha256, "changed": changed},
+    )
+    return evidence
+
+
+@transaction.atomic
 def download_evidence(*, actor, evidence: Evidence) -> bytes:
     """Return the decrypted file of ``evidence`` and record the download (with its SHA-256) in the audit log.
 

@@ -24,6 +24,7 @@ urlpatterns: list = [
     path("evidence/", evidence.evidence_list, name="evidence_list"),
     path("evidence/new/", evidence.evidence_upload, name="evidence_upload"),
     path("evidence/<uuid:uid>/", evidence.evidence_detail, name="evidence_detail"),
+    path("evidence/<uuid:uid>/edit/", evidence.evidence_edit, name="evidence_edit"),
     path("evidence/<uuid:uid>/download/", evidence.evidence_download, name="evidence_download"),
     path("", include("compliance.controls.urls.checks")),
 ]

@@ -13,6 +13,7 @@ ADD_ASSESSMENT = "controls.add_assessment"
 CHANGE_ITEM = "controls.change_requirementassessment"
 VIEW_EVIDENCE = "controls.view_evidence"
 ADD_EVIDENCE = "controls.add_evidence"
+CHANGE_EVIDENCE = "controls.change_evidence"
 
 
 def required(permission: str):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from compliance.controls import selectors, services
 from compliance.controls.evidence_files import EvidenceFileRefused
 from compliance.controls.forms import EvidenceFilterForm, EvidenceForm
-from compliance.controls.views.common import ADD_EVIDENCE, VIEW_EVIDENCE, query_string, required
+from compliance.controls.views.common import ADD_EVIDENCE, CHANGE_EVIDENCE, VIEW_EVIDENCE, query_string, required
 from compliance.crypto.keyring import DecryptionError
 
 EVIDENCE_PER_PAGE = 50
@@ -85,8 +85,49 @@ def evidence_upload(request):
 def evidence_detail(request, uid):
     """One evidence file: what it is, its dates, its SHA-256, what it is linked to."""
     evidence = selectors.evidence_item_for_user(user=request.user, uid=uid)
-    context = {"evidence": evidence, "expired": evidence.is_expired(), **selectors.evidence_links(evidence=evidence)}
+    context = {
+        "evidence": evidence,
+        "expired": evidence.is_expired(),
+        "may_change": request.user.has_perm(CHANGE_EVIDENCE),
+        **selectors.evidence_links(evidence=evidence),
+    }
     return render(request, "controls/evidence_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@required(CHANGE_EVIDENCE)
+def evidence_edit(request, uid):
+    """Change an evidence record's title, description, dates and links; the file stays as uploaded."""
+    evidence = selectors.evidence_item_for_user(user=request.user, uid=uid)
+    links = selectors.evidence_links(evidence=evidence)
+    initial = {
+        "title": evidence.title,
+        "description": evidence.description,
+        "effective_date": evidence.effective_date,
+        "expires_on": evidence.expires_on,
+        "controls": [control.code for control in links["controls"]],
+        "requirements": "\n".join(f"{r.framework.code}:{r.ref}" for r in links["requirements"]),
+    }
+    form = EvidenceForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_evidence(
+                actor=request.user,
+                evidence=evidence,
+                title=data["title"],
+                description=data["description"],
+                effective_date=data["effective_date"],
+                expires_on=data["expires_on"],
+                controls=list(data["controls"]),
+                requirements=data["requirements"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Evidence {evidence.title} saved.")
+            return redirect("controls:evidence_detail", uid=evidence.uid)
+    return render(request, "controls/evidence_form.html", {"form": form, "evidence": evidence})
 
 
 @require_GET

@@ -243,3 +243,27 @@ def test_a_body_past_the_limit_is_refused_unread(client_for, control, settings):
 
     assert response.status_code == 413
     assert "evidence files may be at most" in response.content.decode()
+
+
+def test_a_manager_edits_the_dates_and_links_but_not_the_file(client_for, control, framework):
+    from tests.compliance.controls.conftest import requirement
+
+    client, manager = client_for(Role.COMPLIANCE_MANAGER)
+    evidence = upload(manager, controls=[control])
+
+    response = client.post(
+        reverse("controls:evidence_edit", kwargs={"uid": evidence.uid}),
+        {"title": "Encryption policy v2", "effective_date": "2026-01-01", "expires_on": "2026-12-31", "requirements": "demo:Art. 3"},
+    )
+
+    assert response.status_code == 302
+    evidence.refresh_from_db()
+    assert (evidence.title, evidence.expires_on) == ("Encryption policy v2", date(2026, 12, 31))
+    assert list(evidence.requirements.all()) == [requirement("Art. 3")] and not evidence.controls.exists()
+    assert services.download_evidence(actor=manager, evidence=evidence) == PDF
+    event = AuditEvent.objects.get(action="controls.evidence_updated")
+    assert event.data["changed"] == {
+        "expires_on": [None, "2026-12-31"],
+        "controls": [["CTL-ENC-01"], []],
+        "requirements": [[], ["demo:Art. 3"]],
+    }

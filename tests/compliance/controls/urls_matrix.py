@@ -88,6 +88,7 @@ CASES = [
     UrlCase("controls:evidence_list", allowed=STAFF_READERS, denied=(403,)),
     UrlCase("controls:evidence_upload", allowed=MANAGERS, denied=(403,)),
     UrlCase("controls:evidence_detail", allowed=STAFF_READERS, denied=(403,), setup=evidence),
+    UrlCase("controls:evidence_edit", allowed=MANAGERS, denied=(403,), setup=evidence),
     UrlCase("controls:evidence_download", allowed=STAFF_READERS, denied=(403,), setup=evidence),
 ]
 
