@@ -318,6 +318,15 @@ def bulk_update_status(
 # --- Evidence ------------------------------------------------------------------------------
 
 
+def _link_and_date_errors(*, effective_date: date, expires_on: date | None, controls, requirements) -> dict[str, str]:
+    errors = {}
+    if not controls and not requirements:
+        errors["controls"] = "Link the evidence to at least one control or requirement."
+    if expires_on is not None and expires_on < effective_date:
+        errors["expires_on"] = "The evidence cannot expire before it takes effect."
+    return errors
+
+
 def upload_evidence(
     *,
     actor,
@@ -335,13 +344,11 @@ def upload_evidence(
     checked before the file is read, the type by its content. The file is
     written before the row; if the row is not saved the file is removed.
     """
-    errors = {}
+    errors = _link_and_date_errors(
+        effective_date=effective_date, expires_on=expires_on, controls=controls, requirements=requirements
+    )
     if file.size > settings.EVIDENCE_MAX_BYTES:
         errors["file"] = too_large_message(file.size)
-    if not controls and not requirements:
-        errors["controls"] = "Link the evidence to at least one control or requirement."
-    if expires_on is not None and expires_on < effective_date:
-        errors["expires_on"] = "The evidence cannot expire before it takes effect."
     if errors:
         raise ValidationError(errors)
     content = b"".join(file.chunks())
@@ -419,11 +426,9 @@ def update_evidence(
     requirements: list[Requirement] = (),
 ) -> Evidence:
     """Change an evidence record's title, description, dates and links (the file itself never changes); audited."""
-    errors = {}
-    if not controls and not requirements:
-        errors["controls"] = "Link the evidence to at least one control or requirement."
-    if expires_on is not None and expires_on < effective_date:
-        errors["expires_on"] = "The evidence cannot expire before it takes effect."
+    errors = _link_and_date_errors(
+        effective_date=effective_date, expires_on=expires_on, controls=controls, requirements=requirements
+    )
     if errors:
         raise ValidationError(errors)
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)

@@ -21,6 +21,13 @@ EVIDENCE_PER_PAGE = 50
 MULTIPART_ALLOWANCE = 64 * 1024
 
 
+def _record_fields(form: EvidenceForm) -> dict:
+    """Return what the evidence services take from the form besides the file."""
+    data = form.cleaned_data
+    fields = ("title", "description", "effective_date", "expires_on", "requirements")
+    return {**{name: data[name] for name in fields}, "controls": list(data["controls"])}
+
+
 @require_GET
 @required(VIEW_EVIDENCE)
 def evidence_list(request):
@@ -59,18 +66,8 @@ def evidence_upload(request):
         initial["requirements"] = request.GET["requirement"]
     form = EvidenceForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            evidence = services.upload_evidence(
-                actor=request.user,
-                file=data["file"],
-                title=data["title"],
-                description=data["description"],
-                effective_date=data["effective_date"],
-                expires_on=data["expires_on"],
-                controls=list(data["controls"]),
-                requirements=data["requirements"],
-            )
+            evidence = services.upload_evidence(actor=request.user, file=form.cleaned_data["file"], **_record_fields(form))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -110,18 +107,8 @@ def evidence_edit(request, uid):
     }
     form = EvidenceForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.update_evidence(
-                actor=request.user,
-                evidence=evidence,
-                title=data["title"],
-                description=data["description"],
-                effective_date=data["effective_date"],
-                expires_on=data["expires_on"],
-                controls=list(data["controls"]),
-                requirements=data["requirements"],
-            )
+            services.update_evidence(actor=request.user, evidence=evidence, **_record_fields(form))
         except ValidationError as error:
             form.add_error(None, error)
         else:
