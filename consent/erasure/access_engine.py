@@ -267,6 +267,12 @@ def assemble_archive(*, request_id: int, now: datetime | None = None) -> bool:
 
 
 def _expired_sentence(request: AccessRequest) -> str:
+    if request.expired_at and request.expires_at and request.expired_at < request.expires_at:
+        when = timezone.localtime(request.expired_at).strftime("%d %B %Y %H:%M %Z")
+        return (
+            f"The archive of access request {request.reference} was deleted on {when}, before its expiry, "
+            "because an erasure of the same person completed; nothing can be downloaded any more."
+        )
     when = timezone.localtime(request.expires_at).strftime("%d %B %Y %H:%M %Z")
     return (
         f"The archive of access request {request.reference} expired on {when} and was deleted; "
@@ -335,6 +341,21 @@ def retry_failed_results(*, actor, request: AccessRequest) -> AccessRequest:
     return request
 
 
+def _expire(request: AccessRequest, *, now: datetime, action: str, **data) -> None:
+    name = request.archive_name
+    request.status = AccessStatus.EXPIRED
+    request.expired_at = now
+    request.archive_key = None
+    request.save()
+    record_event(
+        actor=ENGINE,
+        action=action,
+        target=request,
+        data={"request": request.reference, "sha256": request.archive_sha256, **data},
+    )
+    transaction.on_commit(lambda: access_archive.delete(name))
+
+
 @transaction.atomic
 def expire_archives(*, now: datetime | None = None) -> int:
     """Delete the archives past their expiry and mark their requests expired; return how many.
@@ -346,20 +367,28 @@ def expire_archives(*, now: datetime | None = None) -> int:
     due = AccessRequest.objects.select_for_update(of=("self",)).filter(status=AccessStatus.READY, expires_at__lte=now)
     expired = 0
     for request in due:
-        name = request.archive_name
-        request.status = AccessStatus.EXPIRED
-        request.expired_at = now
-        request.archive_key = None
-        request.save()
-        record_event(
-            actor=ENGINE,
-            action="access.expired",
-            target=request,
-            data={"request": request.reference, "sha256": request.archive_sha256},
-        )
-        transaction.on_commit(lambda name=name: access_archive.delete(name))
+        _expire(request, now=now, action="access.expired")
         expired += 1
     return expired
+
+
+def erase_access_copies(*, person: Q, erasure_reference: str, now: datetime | None = None) -> dict[str, int]:
+    """Delete the ready archives of the person an erasure completed for, and reduce their access requests' identifiers.
+
+    An archive is a copy of the person's records held by Custos, so an
+    erasure reaches it too (GDPR Art. 17(1)): it is deleted at once, with its
+    key, rather than at its expiry. ``person`` selects the access requests of
+    the same subject or blind indexes. Runs in the caller's transaction (the
+    erasure's completion).
+    """
+    now = now or timezone.now()
+    requests = AccessRequest.objects.select_for_update(of=("self",)).filter(person)
+    archives = 0
+    for request in requests.filter(status=AccessStatus.READY):
+        _expire(request, now=now, action="access.erased", erasure=erasure_reference)
+        archives += 1
+    reduced = requests.exclude(email=None, phone=None).update(email=None, phone=None)
+    return {"access_archives_deleted": archives, "access_requests_reduced": reduced}
 
 
 def sweep_results(*, now: datetime | None = None) -> dict[str, int]:

@@ -4,6 +4,8 @@ Called by ``execution.complete_request_if_finished`` inside its locked
 transaction, so a request completes with all of it or none of it.
 """
 
+from django.db.models import Q
+
 from compliance.audit.services import record_event
 from consent.erasure.models import ErasureRequest, RequestSource
 from consent.models import CollectionMethod, ConsentState, ConsentStatus, DataSubject
@@ -74,8 +76,27 @@ def _reduce_identifiers(request: ErasureRequest, actor) -> list[str]:
     return reduced
 
 
+def _person(request: ErasureRequest) -> Q:
+    """Return the condition matching the requests of the same person: the subject, or any blind index known for them."""
+    person = Q(subject_id=request.subject_id) if request.subject_id else Q(pk__in=[])
+    subject = request.subject
+    for field in ("email_index", "phone_index"):
+        for value in {getattr(request, field), getattr(subject, field, None) if subject else None} - {None, ""}:
+            person |= Q(**{field: value})
+    return person
+
+
+def _erase_access_copies(request: ErasureRequest) -> dict[str, int]:
+    from consent.erasure.access_engine import erase_access_copies
+
+    return erase_access_copies(person=_person(request), erasure_reference=f"erasure request {request.reference}")
+
+
 def complete(*, request: ErasureRequest, actor) -> dict:
     """Withdraw the subject's consents, flag the training runs that used their data, reduce their identifiers.
+
+    The person's access-request archives are deleted and those requests'
+    identifiers reduced too: they are copies Custos holds.
 
     Returns what was done, for the completion's audit event (ids and counts only).
     """
@@ -85,5 +106,7 @@ def complete(*, request: ErasureRequest, actor) -> dict:
     identifiers = {"external_id": keys.external_id, "email": keys.email, "phone": keys.phone}
     withdrawn = _withdraw_consents(request, actor)
     runs = _flag_runs(request, actor, identifiers)
+    # Before the identifiers are reduced: the blind indexes are read from the request and subject as they are now.
+    access = _erase_access_copies(request)
     _reduce_identifiers(request, actor)
-    return {"consents_withdrawn": withdrawn, **runs}
+    return {"consents_withdrawn": withdrawn, **runs, **access}

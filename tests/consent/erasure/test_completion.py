@@ -10,13 +10,15 @@ from compliance.audit.actors import SystemActor
 from compliance.audit.models import AuditEvent
 from compliance.crypto.blind_index import blind_index
 from compliance.accounts.services import create_api_key
-from consent.erasure import execution, selectors, services
+from consent.erasure import access_engine, access_services, execution, selectors, services
+from consent.erasure.access_models import AccessRequest, AccessStatus
 from consent.erasure.models import ErasureRequest, RequestStatus
 from consent.models import ConsentState, ConsentStatus, DataSubject
 from consent.services import record_consent
 from datasets.models import ErasureStatus, TrainingRun
 from datasets.services import create_model, create_version, register_training_run
 from tests.brokers import messages_waiting, own_queue, profile_broker  # noqa: F401 (fixtures)
+from tests.consent.erasure.access_fixtures import access_root, run_export  # noqa: F401 (fixtures)
 from tests.consent.erasure.stores import approve, shop_stores, store_root  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +109,41 @@ def test_an_approval_with_nothing_to_run_completes_once_it_commits(
     verified.refresh_from_db()
     assert verified.status == RequestStatus.COMPLETED
     assert messages_waiting(own_queue) == 1
+
+
+def test_the_persons_access_archives_are_deleted_and_their_identifiers_reduced(
+    verified, shop_stores, approve, subject, dpo, access_root, django_capture_on_commit_callbacks
+):
+    ready = run_export(
+        access_services.verify_access_request(
+            actor=dpo,
+            request=access_services.receive_access_request(actor=dpo, subject=subject, source="browser"),
+            method="id_document",
+            evidence_note="Passport seen",
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    by_email = access_services.receive_access_request(
+        actor=dpo, identifiers={"email": "Jane.Doe@example.com"}, source="browser"
+    )
+    someone_else = access_services.receive_access_request(
+        actor=dpo, identifiers={"email": "someone.else@example.com"}, source="browser"
+    )
+    archive = access_root / ready.archive_name
+    assert archive.exists() and ready.status == AccessStatus.READY
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = _complete(approve(verified))
+
+    ready.refresh_from_db()
+    assert (ready.status, ready.archive_key) == (AccessStatus.EXPIRED, None)
+    assert not archive.exists()
+    erased = AuditEvent.objects.get(action="access.erased")
+    assert erased.data == {"request": ready.reference, "sha256": ready.archive_sha256, "erasure": f"erasure request {request.reference}"}
+    assert AccessRequest.objects.get(pk=by_email.pk).email is None
+    assert AccessRequest.objects.get(pk=by_email.pk).email_index == blind_index("jane.doe@example.com", "email")
+    assert AccessRequest.objects.get(pk=someone_else.pk).email == "someone.else@example.com"
+    completed = AuditEvent.objects.get(action="erasure.completed").data
+    assert (completed["access_archives_deleted"], completed["access_requests_reduced"]) == (1, 1)
+    with pytest.raises(access_engine.ArchiveGone, match="was deleted on .* because an erasure of the same person completed"):
+        access_engine.archive_for_download(actor=dpo, request=ready)
