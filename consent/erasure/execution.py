@@ -132,6 +132,11 @@ def _fail(request: ErasureRequest, step: ErasureStep, reason: str, now: datetime
         )
 
 
+def _note_interrupted(step: ErasureStep) -> None:
+    """Count, in the evidence to come, an attempt whose worker died: it may have erased before it died."""
+    step.evidence = {"interrupted_attempts": step.evidence.get("interrupted_attempts", 0) + 1}
+
+
 def _gave_up(step: ErasureStep, reason: str) -> str:
     return f"Gave up after {step.attempts} attempts. Last error: {reason}"
 
@@ -178,6 +183,8 @@ def claim_step(*, step_id: int, now: datetime | None = None) -> ErasureStep | No
     if step.attempts >= max_attempts():
         _fail(request, step, _gave_up(step, step.last_error or "the step never finished."), now)
         return None
+    if step.status == StepStatus.RUNNING:
+        _note_interrupted(step)  # its lease expired before the sweeper saw it
     step.status = StepStatus.RUNNING
     step.attempts += 1
     step.lease_expires_at = now + timedelta(seconds=lease_seconds())
@@ -195,12 +202,18 @@ def finish_step(*, step_id: int, erased: connectors.Erased, mode: str, now: date
     Returns False, recording nothing, when the step is no longer running (a
     duplicate delivery already finished it): evidence is written once per step,
     with one ``StepCompletion`` whose unique step the database enforces.
+
+    The evidence counts the records this attempt erased. An earlier attempt
+    whose worker died may already have erased some (a second erasure reports
+    zero), so ``interrupted_attempts`` says how many such attempts there were:
+    a zero after one is "nothing left to erase", not "nothing was there".
     """
     now = now or timezone.now()
     locked = _locked_running(step_id)
     if locked is None:
         return False
     request, step = locked
+    interrupted = step.evidence.get("interrupted_attempts", 0)
     step.status = StepStatus.DONE
     step.evidence = {
         "kind": step.location.kind,
@@ -213,6 +226,7 @@ def finish_step(*, step_id: int, erased: connectors.Erased, mode: str, now: date
         "detail": connectors.base.json_safe(erased.detail),
         "erased_at": now.isoformat(),
         "attempt": step.attempts,
+        "interrupted_attempts": interrupted,
     }
     step.last_error = ""
     step.lease_expires_at = None
@@ -387,6 +401,7 @@ def _requeue_expired(*, step_id: int, now: datetime) -> str | None:
     step.status = StepStatus.PENDING
     step.last_error = reason
     step.lease_expires_at = None
+    _note_interrupted(step)
     step.save()
     _step_event("erasure.step_requeued", request, step, attempts=step.attempts)
     engine_tasks.enqueue_step(step.pk)

@@ -32,6 +32,7 @@ from compliance.audit.services import record_event
 from compliance.celery import app as celery_app
 from consent.erasure import execution, services
 from consent.erasure.models import ErasureRequest, ErasureStep, RequestStatus, StepCompletion, StepStatus
+from datasets import connectors
 from datasets.services import add_storage_location
 from tests.brokers import closed_port, messages_waiting, own_queue, profile_broker, use_broker, wait_until  # noqa: F401
 from tests.compliance.audit.chain import only_on_postgresql
@@ -51,6 +52,12 @@ def engine_queue(own_queue, settings):
     return own_queue
 
 
+@pytest.fixture
+def approved_shop(verified, shop_stores, approve):
+    """The verified request approved over the SQLite and CSV shop stores; its step tasks not sent."""
+    return approve(verified)
+
+
 def _sweep_at(moment) -> dict[str, int]:
     with time_machine.travel(moment):
         return execution.sweep_expired_leases()
@@ -60,9 +67,8 @@ def _sweep_at(moment) -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_the_sweeper_resends_a_lost_message_once_per_lease_not_on_every_run(verified, shop_stores, approve, settings):
-    request = approve(verified)
-    queued_at = request.steps.get(location=shop_stores["csv"]).queued_at
+def test_the_sweeper_resends_a_lost_message_once_per_lease_not_on_every_run(approved_shop, shop_stores, settings):
+    queued_at = approved_shop.steps.get(location=shop_stores["csv"]).queued_at
     lease = timedelta(seconds=settings.ERASURE_STEP_LEASE_SECONDS)
 
     first = _sweep_at(queued_at + lease + timedelta(seconds=1))
@@ -93,6 +99,40 @@ def test_a_step_waiting_out_its_backoff_is_not_resent_before_a_lease_past_its_re
     assert 0 < execution.retry_delay(step.pk) <= 100
     assert _sweep_at(failed_at + timedelta(seconds=11))["resent"] == 0
     assert _sweep_at(step.queued_at + timedelta(seconds=11))["resent"] == 1
+
+
+# --- A worker that died after erasing -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_evidence_of_a_step_rerun_after_its_worker_died_counts_the_interrupted_attempt(approved_shop, shop_stores):
+    step = approved_shop.steps.get(location=shop_stores["sqlite"])
+    claimed = execution.claim_step(step_id=step.pk)
+    # The worker erased the rows, then died before recording it.
+    connectors.erase(claimed.location, execution.subject_keys(approved_shop))
+    with time_machine.travel(claimed.lease_expires_at + timedelta(seconds=1)):
+        assert execution.sweep_expired_leases()["requeued"] == 1
+        assert execution.run_step(step_id=step.pk) == execution.Outcome.DONE
+
+    step.refresh_from_db()
+    assert (step.evidence["records_affected"], step.evidence["interrupted_attempts"]) == (0, 1)
+    other = approved_shop.steps.get(location=shop_stores["csv"])
+    assert execution.run_step(step_id=other.pk) == execution.Outcome.DONE
+    other.refresh_from_db()
+    assert (other.evidence["records_affected"], other.evidence["interrupted_attempts"]) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_a_step_reclaimed_after_its_lease_expired_counts_the_interrupted_attempt_too(approved_shop, shop_stores):
+    step = approved_shop.steps.get(location=shop_stores["csv"])
+    claimed = execution.claim_step(step_id=step.pk)
+
+    # A second delivery arrives after the lease lapsed, before any sweeper run.
+    with time_machine.travel(claimed.lease_expires_at + timedelta(seconds=1)):
+        assert execution.run_step(step_id=step.pk) == execution.Outcome.DONE
+
+    step.refresh_from_db()
+    assert (step.attempts, step.evidence["interrupted_attempts"]) == (2, 1)
 
 
 # --- Nothing leaves a rolled-back transaction; clocks stay exact through pauses and extensions ---------------
@@ -489,7 +529,10 @@ def test_a_worker_killed_twice_mid_run_loses_nothing_and_completes_every_step_on
     assert done_events == {str(pk): 1 for pk in ErasureStep.objects.values_list("pk", flat=True)}
     # The steps the kills interrupted were requeued by the sweeper and finished on a later attempt.
     recovered = ErasureStep.objects.filter(pk__in=killed_running)
-    assert all(step.attempts >= 2 and step.completions.get().attempt == step.attempts for step in recovered)
+    assert all(
+        step.attempts >= 2 and step.evidence["interrupted_attempts"] >= 1 and step.completions.get().attempt == step.attempts
+        for step in recovered
+    )
     requeued = set(AuditEvent.objects.filter(action="erasure.step_requeued").values_list("target_id", flat=True))
     assert {str(pk) for pk in killed_running} <= requeued
     # Every target record is gone from every store, and every bystander's record is still there.
