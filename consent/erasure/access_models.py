@@ -13,8 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from compliance.crypto.fields import BlindIndexField, EncryptedTextField
-from consent.erasure import clocks
-from consent.erasure.models import RejectionReason, RequestSource, VerificationMethod, _valid
+from consent.erasure.models import RejectionReason, Reminder, RequestSource, StatutoryClock, VerificationMethod, _valid
 from consent.jurisdictions import Regime
 from consent.models import DataSubject
 from datasets.models import StorageLocation
@@ -30,12 +29,13 @@ class AccessStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class AccessRequest(models.Model):
+class AccessRequest(StatutoryClock):
     """A person's request to know what personal data is held about them, and the archive that answers it.
 
     Like an erasure request it names a known subject (``subject``) or only the
     identifiers the person gave (``email``, ``phone``: encrypted, with blind
-    indexes), and its regulation sets the clock (``clocks``). Once verified,
+    indexes), and its regulation sets the clock (``clocks``), extended once
+    and paused like an erasure request's (``StatutoryClock``). Once verified,
     every storage location is asked for the subject's records (one
     ``AccessResult`` per location); when every location has answered or is
     not applicable, the records are assembled into a ZIP that is stored
@@ -77,11 +77,11 @@ class AccessRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_access_requests",
-        help_text="Who handles the request.",
+        help_text="Who handles the request and receives its reminders.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     received_at = models.DateTimeField(default=timezone.now, verbose_name="received")
-    due_at = models.DateTimeField(db_index=True, verbose_name="due", help_text="End of the due day.")
+    due_at = models.DateTimeField(db_index=True, verbose_name="due", help_text="End of the due day, moved by pauses.")
     verification_method = models.CharField(max_length=32, choices=VerificationMethod.choices, blank=True)
     verification_note = models.TextField(blank=True, verbose_name="verification evidence")
     verified_by = models.CharField(max_length=150, blank=True, help_text="Who verified: a user or an API key.")
@@ -146,10 +146,6 @@ class AccessRequest(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
-    def clock(self, now=None) -> clocks.Clock:
-        """Return where the request's clock stands at ``now`` (closed once the archive is ready)."""
-        return clocks.clock(due_at=self.due_at, now=now or timezone.now(), closed=not self.is_open)
-
     def download_until(self, now=None):
         """Return when the archive can be downloaded until, or None when there is none to download."""
         if self.status != AccessStatus.READY or self.expires_at is None:
@@ -207,3 +203,15 @@ class AccessResult(models.Model):
 
     def __str__(self) -> str:
         return f"result of {self.location_id} for #A{self.request_id}"
+
+
+class AccessReminder(Reminder):
+    """A reminder about an access request."""
+
+    request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="reminders")
+
+    class Meta(Reminder.Meta):
+        verbose_name = "access reminder"
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind", "due_at"], name="access_reminder_once_per_threshold"),
+        ]

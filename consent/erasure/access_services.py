@@ -13,8 +13,8 @@ is ``access_engine``'s.
 """
 
 from datetime import datetime
+from functools import partial
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,10 +25,11 @@ from consent.erasure.selectors import request_keys
 from consent.erasure.services import (
     MAX_CLAUSE_LENGTH,
     MAX_NOTE_LENGTH,
-    ErasureActionRefused,
+    _clean_assignee,
+    _end_pause,
     _event,
     _label,
-    _or_list,
+    _require_status,
     clean_intake,
     reveal_identifiers,
 )
@@ -38,7 +39,6 @@ from datasets.connectors import NotApplicable, SubjectKeys
 from datasets.models import StorageLocation
 from datasets.services.common import FieldErrors, clean_choice, clean_text
 
-HANDLER_PERMISSION = "erasure.change_accessrequest"
 # The right each regulation gives, when the person filing names no clause.
 DEFAULT_CLAUSES = {
     Regime.GDPR: "GDPR Art. 15",
@@ -47,24 +47,9 @@ DEFAULT_CLAUSES = {
 }
 
 
-def _require_status(request: AccessRequest, allowed, doing: str) -> None:
-    if request.status not in allowed:
-        raise ErasureActionRefused(
-            f"Access request {request.reference} is {request.status}; only {_or_list(allowed)} requests can be {doing}."
-        )
-
-
 def _locked(request: AccessRequest) -> AccessRequest:
     """Return ``request`` fresh from the database, row-locked until the transaction ends."""
     return AccessRequest.objects.select_for_update(of=("self",)).select_related("subject").get(pk=request.pk)
-
-
-def _clean_assignee(value):
-    if value is None:
-        return None
-    if not value.is_active or not value.has_perm(HANDLER_PERMISSION):
-        raise ValidationError(f"{value.get_username()} cannot handle access requests; choose a DPO.")
-    return value
 
 
 @transaction.atomic
@@ -98,7 +83,7 @@ def receive_access_request(
         source=source,
         requester_contact=requester_contact,
         assignee=assignee,
-        clean_assignee=_clean_assignee,
+        clean_assignee=partial(_clean_assignee, model=AccessRequest),
     )
     request = AccessRequest(**intake.model_fields(actor=actor, default_clauses=DEFAULT_CLAUSES, received_at=received_at))
     request.save()
@@ -124,7 +109,10 @@ def reveal_access_identifiers(*, actor, request: AccessRequest) -> dict[str, str
 
 @transaction.atomic
 def verify_access_request(*, actor, request: AccessRequest, method: str, evidence_note: str) -> AccessRequest:
-    """Record that the requester's identity was verified, how and on what evidence, and start the export."""
+    """Record that the requester's identity was verified, how and on what evidence, and start the export.
+
+    A paused clock (waiting on the requester for proof) resumes: the requester answered.
+    """
     errors = FieldErrors()
     method = errors.check("method", lambda: clean_choice(method, VerificationMethod, label="verification method"))
     required = method != VerificationMethod.TRUSTED_API_KEY
@@ -135,13 +123,15 @@ def verify_access_request(*, actor, request: AccessRequest, method: str, evidenc
     errors.raise_if_any()
     request = _locked(request)
     _require_status(request, [AccessStatus.RECEIVED], "verified")
+    now = timezone.now()
+    resumed = _end_pause(request, now)
     request.status = AccessStatus.VERIFIED
     request.verification_method = method
     request.verification_note = note
     request.verified_by = _label(actor)
-    request.verified_at = timezone.now()
+    request.verified_at = now
     request.save()
-    _event(actor, "access.verified", request, method=method)
+    _event(actor, "access.verified", request, method=method, clock_resumed=resumed)
     return start_access_export(actor=actor, request=request)
 
 
@@ -205,11 +195,13 @@ def reject_access_request(*, actor, request: AccessRequest, reason: str, clause:
     errors.raise_if_any()
     request = _locked(request)
     _require_status(request, [AccessStatus.RECEIVED, AccessStatus.VERIFIED], "rejected")
+    now = timezone.now()
+    _end_pause(request, now)
     request.status = AccessStatus.REJECTED
     request.rejection_reason = reason
     request.rejection_clause = clause
     request.rejection_note = note
-    request.rejected_at = timezone.now()
+    request.rejected_at = now
     request.save()
     _event(actor, "access.rejected", request, reason=reason, clause=clause)
     return request

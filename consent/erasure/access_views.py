@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from consent.erasure import access_engine, access_selectors, access_services
+from consent.erasure import access_engine, access_selectors, access_services, services
 from consent.erasure.access_forms import AccessFilterForm, AccessRejectForm
 from consent.erasure.access_models import AccessRequest
-from consent.erasure.forms import RequestForm, VerifyForm
+from consent.erasure.forms import ReasonForm, ReassignForm, RequestForm, VerifyForm
 from consent.erasure.services import ErasureActionRefused
-from consent.erasure.views import NoFields, _query, _required, _transition_view, receive_from_form
+from consent.erasure.views import NoFields, _query, _required, _transition_view, clock_forms, receive_from_form
 from consent.masking import mask_email, mask_phone
 from consent.services.subjects import REVEAL_PERMISSION
 
@@ -77,6 +77,7 @@ def _access_page(request, access_request: AccessRequest, *, revealed=None):
         "may_download": user.has_perm(DOWNLOAD_ACCESS),
         "verify_form": VerifyForm(),
         "reject_form": AccessRejectForm(initial={"clause": access_request.clause}),
+        **clock_forms(access_request),
         "revealed": revealed,
         "may_reveal": user.has_perm(REVEAL_PERMISSION),
     }
@@ -111,6 +112,26 @@ access_verify = _transition_view(
 access_reject = _transition_view(
     HANDLE_ACCESS, AccessRejectForm, access_services.reject_access_request, "Access request {ref} rejected.",
     "Refuse the request with the reason and the clause relied on.",
+    **ACCESS_PAGE,
+)
+access_extend = _transition_view(
+    HANDLE_ACCESS, ReasonForm, services.extend_deadline, "Access request {ref}'s deadline extended.",
+    "Extend the deadline once, with the reason (GDPR) or the notice given (CCPA).",
+    **ACCESS_PAGE,
+)
+access_pause = _transition_view(
+    HANDLE_ACCESS, NoFields, services.pause_clock, "Access request {ref}'s clock paused.",
+    "Stop the clock while waiting on the requester.",
+    **ACCESS_PAGE,
+)
+access_resume = _transition_view(
+    HANDLE_ACCESS, NoFields, services.resume_clock, "Access request {ref}'s clock resumed.",
+    "Restart the clock; the due date moves by the time it stood still.",
+    **ACCESS_PAGE,
+)
+access_reassign = _transition_view(
+    HANDLE_ACCESS, ReassignForm, services.reassign_request, "Access request {ref} reassigned.",
+    "Give the request to another handler.",
     **ACCESS_PAGE,
 )
 access_retry = _transition_view(

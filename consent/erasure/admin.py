@@ -3,7 +3,19 @@
 from django.contrib import admin
 
 from compliance.audit.admin import ReadOnlyAdmin
-from consent.erasure.models import DiscoveryResult, ErasureReminder, ErasureRequest, ErasureStep, LegalHold
+from consent.erasure.models import (
+    AccessReminder,
+    AccessRequest,
+    AccessResult,
+    DiscoveryResult,
+    ErasureReminder,
+    ErasureRequest,
+    ErasureStep,
+    LegalHold,
+)
+
+# Identifiers stay out of the admin: they are encrypted and shown only on the DPO's pages.
+IDENTIFIER_FIELDS = ["email", "email_index", "phone", "phone_index", "requester_contact"]
 
 
 @admin.register(ErasureRequest)
@@ -11,8 +23,7 @@ class ErasureRequestAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "status", "regulation", "source", "received_at", "due_at", "assignee"]
     list_filter = ["status", "regulation", "source"]
     list_select_related = ["assignee"]
-    # Identifiers stay out of the admin: they are encrypted and shown only on the DPO's pages.
-    exclude = ["email", "email_index", "phone", "phone_index", "requester_contact"]
+    exclude = IDENTIFIER_FIELDS
 
 
 @admin.register(ErasureStep)
@@ -34,6 +45,24 @@ class LegalHoldAdmin(ReadOnlyAdmin):
     list_select_related = ["dataset", "subject"]
 
 
-@admin.register(ErasureReminder)
-class ErasureReminderAdmin(ReadOnlyAdmin):
+@admin.register(ErasureReminder, AccessReminder)
+class ReminderAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "due_at", "sent_at"]
+    list_select_related = ["request"]
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "status", "regulation", "source", "received_at", "due_at", "assignee"]
+    list_filter = ["status", "regulation", "source"]
+    list_select_related = ["assignee"]
+    # The archive's key and stored file names stay out too: the key decrypts the person's records.
+    exclude = [*IDENTIFIER_FIELDS, "archive_key", "archive_name"]
+
+
+@admin.register(AccessResult)
+class AccessResultAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "location", "status", "attempts", "records_exported", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["location"]
+    exclude = ["part_name"]

@@ -52,7 +52,35 @@ class RejectionReason(models.TextChoices):
     EXEMPTION = "exemption", "Exemption applies"
 
 
-class ErasureRequest(models.Model):
+class StatutoryClock(models.Model):
+    """A request's statutory clock beyond its due date: the one extension, and the pauses.
+
+    Shared by erasure and access requests (GDPR Art. 12(3) and CCPA
+    §1798.130 set the same clock for both rights). The concrete model keeps
+    ``due_at``, ``received_at``, ``regulation`` and ``is_open``; the services
+    (``extend_deadline``, ``pause_clock``, ``resume_clock``) keep ``due_at``
+    current from these fields.
+    """
+
+    extended = models.BooleanField(default=False, help_text="The deadline was extended (once).")
+    extension_reason = models.TextField(
+        blank=True, verbose_name="extension reason", help_text="GDPR: the reason; CCPA: the notice given to the consumer."
+    )
+    extended_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True, help_text="Set while the clock waits on the requester.")
+    paused_total = models.DurationField(default=timedelta(0), help_text="Time the clock stood still, all pauses together.")
+
+    class Meta:
+        abstract = True
+
+    def clock(self, now=None) -> clocks.Clock:
+        """Return where the request's clock stands at ``now`` (paused while waiting on the requester, closed once done)."""
+        return clocks.clock(
+            due_at=self.due_at, now=now or timezone.now(), paused_at=self.paused_at, closed=not self.is_open
+        )
+
+
+class ErasureRequest(StatutoryClock):
     """A person's request to have their personal data erased, and where it stands.
 
     It names a known data subject (``subject``) or, for a person Custos has no
@@ -100,13 +128,6 @@ class ErasureRequest(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     received_at = models.DateTimeField(default=timezone.now, verbose_name="received")
     due_at = models.DateTimeField(db_index=True, verbose_name="due", help_text="End of the due day, moved by pauses.")
-    extended = models.BooleanField(default=False, help_text="The deadline was extended (once).")
-    extension_reason = models.TextField(
-        blank=True, verbose_name="extension reason", help_text="GDPR: the reason; CCPA: the notice given to the consumer."
-    )
-    extended_at = models.DateTimeField(null=True, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True, help_text="Set while the clock waits on the requester.")
-    paused_total = models.DurationField(default=timedelta(0), help_text="Time the clock stood still, all pauses together.")
     verification_method = models.CharField(max_length=32, choices=VerificationMethod.choices, blank=True)
     verification_note = models.TextField(blank=True, verbose_name="verification evidence")
     verified_by = models.CharField(max_length=150, blank=True, help_text="Who verified: a user or an API key.")
@@ -163,12 +184,6 @@ class ErasureRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
-
-    def clock(self, now=None) -> clocks.Clock:
-        """Return where the request's clock stands at ``now``."""
-        return clocks.clock(
-            due_at=self.due_at, now=now or timezone.now(), paused_at=self.paused_at, closed=not self.is_open
-        )
 
 
 class StepStatus(models.TextChoices):
@@ -331,27 +346,39 @@ class LegalHold(models.Model):
         return self.released_at is None and (self.until is None or self.until > now)
 
 
-class ErasureReminder(models.Model):
-    """A reminder email sent about a request, so each threshold is mailed once per due date."""
+class Reminder(models.Model):
+    """A reminder email sent about a request, so each threshold is mailed once per due date.
+
+    The concrete model adds ``request`` and the constraint making
+    (request, kind, due_at) unique.
+    """
 
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", "Due soon"
         OVERDUE = "overdue", "Overdue"
 
-    request = models.ForeignKey(ErasureRequest, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     due_at = models.DateTimeField(help_text="The due date the reminder was about; a new due date earns new reminders.")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.request}"
+
+
+class ErasureReminder(Reminder):
+    """A reminder about an erasure request."""
+
+    request = models.ForeignKey(ErasureRequest, on_delete=models.CASCADE, related_name="reminders")
+
+    class Meta(Reminder.Meta):
         constraints = [
             models.UniqueConstraint(fields=["request", "kind", "due_at"], name="erasure_reminder_once_per_threshold"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.kind} reminder for #{self.request_id}"
 
-
-from consent.erasure.access_models import AccessRequest, AccessResult  # noqa: E402, F401 (access requests belong to this app)
+from consent.erasure.access_models import AccessReminder, AccessRequest, AccessResult  # noqa: E402, F401 (access requests belong to this app)

@@ -1,4 +1,4 @@
-"""Every write to erasure requests and legal holds: one service per edge of the state machine.
+"""Every write to erasure requests and legal holds, and the clock and reminders of access requests too.
 
 Each service takes keyword arguments, runs in one transaction with the request
 row locked, checks the request's current state and records its audit event in
@@ -8,6 +8,11 @@ identifier in clear. Invalid input raises ``ValidationError`` keyed by field; a
 change the current state does not allow raises ``ErasureActionRefused`` with a
 message a person can act on. Who may call them is the caller's check (views by
 model permission, the API by scope), since the actor may be an API key.
+
+The clock services (``extend_deadline``, ``pause_clock``, ``resume_clock``,
+``reassign_request``) and ``send_reminders`` take an erasure or an access
+request alike (``KINDS`` says what differs: the audit actions ``erasure.*`` or
+``access.*``, who may handle it, its page).
 
 Approval leaves the request ``approved`` with its steps ``pending`` (or
 ``skipped`` under a legal hold); the execution engine enqueues the steps after
@@ -29,11 +34,14 @@ from compliance.audit.services import record_event
 from consent.erasure import clocks
 from consent.erasure.selectors import applicable_locations, holds_for_request
 from consent.erasure.models import (
+    AccessReminder,
+    AccessRequest,
     ErasureReminder,
     ErasureRequest,
     ErasureStep,
     LegalHold,
     RejectionReason,
+    Reminder,
     RequestSource,
     RequestStatus,
     StepStatus,
@@ -46,6 +54,7 @@ from datasets.models import Dataset
 from datasets.services.common import FieldErrors, clean_choice, clean_text
 
 HANDLER_PERMISSION = "erasure.change_erasurerequest"
+ACCESS_HANDLER_PERMISSION = "erasure.change_accessrequest"
 MAX_CLAUSE_LENGTH = 100
 MAX_NOTE_LENGTH = 5000
 MAX_CONTACT_LENGTH = 500
@@ -57,6 +66,46 @@ DEFAULT_CLAUSES = {
 }
 REMINDER_ACTOR = SystemActor("reminders")
 Status = RequestStatus
+
+
+@dataclass(frozen=True)
+class RequestKind:
+    """What differs between erasure and access requests for the shared clock, reassignment and reminder services."""
+
+    audit: str  # the audit actions' prefix: "erasure" or "access"
+    title: str  # "Erasure request #12" in reminder mails
+    refused_as: str  # "Request #12 is ..." in refusals
+    plural: str  # "cannot handle erasure requests"
+    handler_permission: str
+    detail_url: str
+    reminder_model: type
+
+
+KINDS = {
+    ErasureRequest: RequestKind(
+        audit="erasure",
+        title="Erasure request",
+        refused_as="Request",
+        plural="erasure requests",
+        handler_permission=HANDLER_PERMISSION,
+        detail_url="erasure:request_detail",
+        reminder_model=ErasureReminder,
+    ),
+    AccessRequest: RequestKind(
+        audit="access",
+        title="Access request",
+        refused_as="Access request",
+        plural="access requests",
+        handler_permission=ACCESS_HANDLER_PERMISSION,
+        detail_url="erasure:access_detail",
+        reminder_model=AccessReminder,
+    ),
+}
+
+
+def kind_of(request) -> RequestKind:
+    """Return what sets ``request`` (an erasure or an access request) apart for the shared services."""
+    return KINDS[type(request)]
 
 
 class ErasureActionRefused(Exception):
@@ -72,23 +121,25 @@ def _or_list(statuses) -> str:
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
 
 
-def _require_status(request: ErasureRequest, allowed, doing: str) -> None:
+def _require_status(request, allowed, doing: str) -> None:
+    """Refuse, saying why, unless the (erasure or access) request's status is one of ``allowed``."""
     if request.status not in allowed:
         raise ErasureActionRefused(
-            f"Request {request.reference} is {request.status}; only {_or_list(allowed)} requests can be {doing}."
+            f"{kind_of(request).refused_as} {request.reference} is {request.status}; "
+            f"only {_or_list(allowed)} requests can be {doing}."
         )
 
 
-def _locked(request: ErasureRequest) -> ErasureRequest:
-    """Return ``request`` fresh from the database, row-locked until the transaction ends."""
-    return ErasureRequest.objects.select_for_update().get(pk=request.pk)
+def _locked(request):
+    """Return ``request`` (erasure or access) fresh from the database, row-locked until the transaction ends."""
+    return type(request).objects.select_for_update().get(pk=request.pk)
 
 
 def _label(actor) -> str:
     return describe_actor(actor)[2]
 
 
-def _refresh_due(request: ErasureRequest) -> None:
+def _refresh_due(request) -> None:
     request.due_at = clocks.due_at(
         regulation=request.regulation,
         received_at=request.received_at,
@@ -97,7 +148,7 @@ def _refresh_due(request: ErasureRequest) -> None:
     )
 
 
-def _end_pause(request: ErasureRequest, now: datetime) -> bool:
+def _end_pause(request, now: datetime) -> bool:
     """Stop a paused clock at ``now``, adding the pause to the total; return whether it was paused."""
     if request.paused_at is None:
         return False
@@ -107,15 +158,17 @@ def _end_pause(request: ErasureRequest, now: datetime) -> bool:
     return True
 
 
-def _clean_assignee(value):
+def _clean_assignee(value, *, model: type = ErasureRequest):
+    """Return ``value`` if it may handle ``model``'s requests (None leaves it unassigned), else raise ValidationError."""
     if value is None:
         return None
-    if not value.is_active or not value.has_perm(HANDLER_PERMISSION):
-        raise ValidationError(f"{value.get_username()} cannot handle erasure requests; choose a DPO.")
+    kind = KINDS[model]
+    if not value.is_active or not value.has_perm(kind.handler_permission):
+        raise ValidationError(f"{value.get_username()} cannot handle {kind.plural}; choose a DPO.")
     return value
 
 
-def _event(actor, action: str, request: ErasureRequest, **data) -> None:
+def _event(actor, action: str, request, **data) -> None:
     record_event(actor=actor, action=action, target=request, data={"request": request.reference, **data})
 
 
@@ -410,18 +463,22 @@ def cancel_erasure_approval(*, actor, request: ErasureRequest, reason: str) -> E
     return request
 
 
-# --- The clock -------------------------------------------------------------------------------
+# --- The clock (erasure and access requests alike) -------------------------------------------
 
 
 @transaction.atomic
-def extend_deadline(*, actor, request: ErasureRequest, reason: str) -> ErasureRequest:
-    """Extend an open request's deadline, once: GDPR by two months with the reason, CCPA by 45 days with the notice given."""
+def extend_deadline(*, actor, request, reason: str):
+    """Extend an open request's deadline, once: GDPR by two months with the reason, CCPA by 45 days with the notice given.
+
+    ``request`` is an erasure or an access request (GDPR Art. 12(3) and CCPA
+    §1798.130(a)(2) give both rights the same clock).
+    """
     reason = clean_text(reason, label="reason for the extension", max_length=MAX_NOTE_LENGTH, required=True)
     request = _locked(request)
-    _require_status(request, ErasureRequest.OPEN_STATUSES, "extended")
+    _require_status(request, type(request).OPEN_STATUSES, "extended")
     if request.extended:
         raise ErasureActionRefused(
-            f"Request {request.reference}'s deadline was already extended on "
+            f"{kind_of(request).refused_as} {request.reference}'s deadline was already extended on "
             f"{timezone.localtime(request.extended_at):%Y-%m-%d}; it can be extended only once."
         )
     previous = request.due_at
@@ -431,39 +488,48 @@ def extend_deadline(*, actor, request: ErasureRequest, reason: str) -> ErasureRe
     _refresh_due(request)
     request.save()
     _event(
-        actor, "erasure.deadline_extended", request, due_before=previous.isoformat(), due_at=request.due_at.isoformat()
+        actor,
+        f"{kind_of(request).audit}.deadline_extended",
+        request,
+        due_before=previous.isoformat(),
+        due_at=request.due_at.isoformat(),
     )
     return request
 
 
 @transaction.atomic
-def pause_clock(*, actor, request: ErasureRequest) -> ErasureRequest:
-    """Stop the clock while waiting on the requester (for proof of identity, say)."""
+def pause_clock(*, actor, request):
+    """Stop an erasure or access request's clock while waiting on the requester (for proof of identity, say).
+
+    Only before the work starts: while received or verified (before approval, or before the export runs).
+    """
     request = _locked(request)
-    _require_status(request, [Status.RECEIVED, Status.VERIFIED], "paused")
+    _require_status(request, [request.Status.RECEIVED, request.Status.VERIFIED], "paused")
     if request.paused_at is not None:
         raise ErasureActionRefused(
-            f"Request {request.reference}'s clock is already paused since "
+            f"{kind_of(request).refused_as} {request.reference}'s clock is already paused since "
             f"{timezone.localtime(request.paused_at):%Y-%m-%d %H:%M}."
         )
     request.paused_at = timezone.now()
     request.save()
-    _event(actor, "erasure.clock_paused", request)
+    _event(actor, f"{kind_of(request).audit}.clock_paused", request)
     return request
 
 
 @transaction.atomic
-def resume_clock(*, actor, request: ErasureRequest) -> ErasureRequest:
-    """Restart a paused clock; the due date moves by exactly the time it was paused."""
+def resume_clock(*, actor, request):
+    """Restart a paused clock (erasure or access request); the due date moves by exactly the time it was paused."""
     request = _locked(request)
     if request.paused_at is None:
-        raise ErasureActionRefused(f"Request {request.reference}'s clock is running; there is nothing to resume.")
+        raise ErasureActionRefused(
+            f"{kind_of(request).refused_as} {request.reference}'s clock is running; there is nothing to resume."
+        )
     paused_at = request.paused_at
     _end_pause(request, timezone.now())
     request.save()
     _event(
         actor,
-        "erasure.clock_resumed",
+        f"{kind_of(request).audit}.clock_resumed",
         request,
         paused_at=paused_at.isoformat(),
         paused_seconds=round((timezone.now() - paused_at).total_seconds()),
@@ -473,14 +539,19 @@ def resume_clock(*, actor, request: ErasureRequest) -> ErasureRequest:
 
 
 @transaction.atomic
-def reassign_erasure_request(*, actor, request: ErasureRequest, assignee) -> ErasureRequest:
-    """Give an open request to another handler (None to leave it unassigned)."""
-    assignee = _clean_assignee(assignee)
+def reassign_request(*, actor, request, assignee):
+    """Give an open erasure or access request to another handler (None to leave it unassigned)."""
+    assignee = _clean_assignee(assignee, model=type(request))
     request = _locked(request)
-    _require_status(request, ErasureRequest.OPEN_STATUSES, "reassigned")
+    _require_status(request, type(request).OPEN_STATUSES, "reassigned")
     request.assignee = assignee
     request.save()
-    _event(actor, "erasure.reassigned", request, assignee=assignee.get_username() if assignee else None)
+    _event(
+        actor,
+        f"{kind_of(request).audit}.reassigned",
+        request,
+        assignee=assignee.get_username() if assignee else None,
+    )
     return request
 
 
@@ -540,19 +611,20 @@ def release_legal_hold(*, actor, hold: LegalHold) -> LegalHold:
     return hold
 
 
-# --- Reminders ---------------------------------------------------------------------------------
+# --- Reminders (erasure and access requests alike) ---------------------------------------------
 
 
-def _reminder_mail(request: ErasureRequest, kind: str, now: datetime) -> tuple[str, str]:
+def _reminder_mail(request, kind: str, now: datetime) -> tuple[str, str]:
     state = request.clock(now)
     due = timezone.localtime(request.due_at).strftime("%d %B %Y")
-    path = reverse("erasure:request_detail", kwargs={"pk": request.pk})
-    if kind == ErasureReminder.Kind.OVERDUE:
-        subject_line = f"Erasure request {request.reference} is overdue"
-        opening = f"Erasure request {request.reference} was due on {due} and is not complete."
+    title = f"{kind_of(request).title} {request.reference}"
+    path = reverse(kind_of(request).detail_url, kwargs={"pk": request.pk})
+    if kind == Reminder.Kind.OVERDUE:
+        subject_line = f"{title} is overdue"
+        opening = f"{title} was due on {due} and is not complete."
     else:
-        subject_line = f"Erasure request {request.reference} is due on {due} ({state.label})"
-        opening = f"Erasure request {request.reference} is due on {due}: {state.label}."
+        subject_line = f"{title} is due on {due} ({state.label})"
+        opening = f"{title} is due on {due}: {state.label}."
     body = (
         f"{opening}\n\nStatus: {request.get_status_display()}\nRegulation: {request.get_regulation_display()} "
         f"({request.clause})\n\nOpen it in Custos: {path}\n"
@@ -560,19 +632,10 @@ def _reminder_mail(request: ErasureRequest, kind: str, now: datetime) -> tuple[s
     return subject_line, body
 
 
-@transaction.atomic
-def send_erasure_reminders(*, now: datetime | None = None) -> int:
-    """Email each open request's assignee once when it becomes due soon and once when overdue; return how many.
-
-    A reminder is recorded per request, threshold and due date, so running
-    again sends nothing new, and an extended or resumed deadline earns fresh
-    reminders. Paused clocks and unassigned requests (or assignees without an
-    email address) get none. Mail leaves after commit.
-    """
-    now = now or timezone.now()
+def _send_reminders_for(model: type, now: datetime) -> int:
     candidates = (
-        ErasureRequest.objects.filter(
-            status__in=ErasureRequest.OPEN_STATUSES,
+        model.objects.filter(
+            status__in=model.OPEN_STATUSES,
             paused_at__isnull=True,
             assignee__isnull=False,
             due_at__lte=clocks.due_soon_limit(now),
@@ -581,10 +644,11 @@ def send_erasure_reminders(*, now: datetime | None = None) -> int:
         .select_related("assignee")
         .select_for_update(of=("self",))
     )
+    reminders = KINDS[model].reminder_model.objects
     sent = 0
     for request in candidates:
-        kind = ErasureReminder.Kind.OVERDUE if now > request.due_at else ErasureReminder.Kind.DUE_SOON
-        _, created = ErasureReminder.objects.get_or_create(
+        kind = Reminder.Kind.OVERDUE if now > request.due_at else Reminder.Kind.DUE_SOON
+        _, created = reminders.get_or_create(
             request=request, kind=kind, due_at=request.due_at, defaults={"recipient": request.assignee, "sent_at": now}
         )
         if not created:
@@ -596,6 +660,21 @@ def send_erasure_reminders(*, now: datetime | None = None) -> int:
                 subject_line, body, None, [recipient]
             )
         )
-        _event(REMINDER_ACTOR, "erasure.reminder_sent", request, kind=kind, to=request.assignee.get_username())
+        _event(
+            REMINDER_ACTOR, f"{KINDS[model].audit}.reminder_sent", request, kind=kind, to=request.assignee.get_username()
+        )
         sent += 1
     return sent
+
+
+@transaction.atomic
+def send_reminders(*, now: datetime | None = None) -> int:
+    """Email each open erasure or access request's assignee once when due soon and once when overdue; return how many.
+
+    A reminder is recorded per request, threshold and due date, so running
+    again sends nothing new, and an extended or resumed deadline earns fresh
+    reminders. Paused clocks and unassigned requests (or assignees without an
+    email address) get none. Mail leaves after commit.
+    """
+    now = now or timezone.now()
+    return sum(_send_reminders_for(model, now) for model in KINDS)

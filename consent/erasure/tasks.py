@@ -9,5 +9,8 @@ from consent.erasure import services
 
 @shared_task(name="consent.erasure.tasks.send_erasure_reminders", ignore_result=True)
 def send_erasure_reminders() -> int:
-    """Email assignees about requests due soon or overdue, once per threshold (beat, hourly); return how many."""
-    return services.send_erasure_reminders()
+    """Email assignees about erasure and access requests due soon or overdue, once per threshold (beat, hourly).
+
+    Return how many were sent. The name stays as the beat schedule knows it.
+    """
+    return services.send_reminders()

@@ -132,6 +132,12 @@ def request_create(request):
     return render(request, "erasure/request_form.html", {"form": form})
 
 
+def clock_forms(item) -> dict:
+    """Return the forms ``_clock_controls.html`` needs for an erasure or access request: the extension's reason, the assignee."""
+    assignee = item.assignee.get_username() if item.assignee else None
+    return {"reason_form": ReasonForm(), "reassign_form": ReassignForm(initial={"assignee": assignee})}
+
+
 def _request_page(request, erasure_request: ErasureRequest, *, revealed=None):
     user = request.user
     context = {
@@ -148,8 +154,7 @@ def _request_page(request, erasure_request: ErasureRequest, *, revealed=None):
         "may_reveal": user.has_perm(REVEAL_PERMISSION),
         "verify_form": VerifyForm(),
         "reject_form": RejectForm(initial={"clause": erasure_request.clause}),
-        "reason_form": ReasonForm(),
-        "reassign_form": ReassignForm(initial={"assignee": erasure_request.assignee.get_username() if erasure_request.assignee else None}),
+        **clock_forms(erasure_request),
     }
     return render(request, "erasure/request_detail.html", context)
 
@@ -243,7 +248,7 @@ request_resume = _transition_view(
     "Restart the clock; the due date moves by the time it stood still.",
 )
 request_reassign = _transition_view(
-    HANDLE_REQUEST, ReassignForm, services.reassign_erasure_request, "Request {ref} reassigned.",
+    HANDLE_REQUEST, ReassignForm, services.reassign_request, "Request {ref} reassigned.",
     "Give the request to another handler.",
 )
 request_cancel = _transition_view(

@@ -202,6 +202,62 @@ def test_rejecting_needs_a_reason_other_than_a_legal_hold(client, file_access, s
     assert f"Access request {request.reference} is rejected; only received requests can be verified." in _messages(again)
 
 
+def test_extend_pause_resume_and_reassign_through_the_page(client, file_access, subject, make_user):
+    other = make_user(Role.DPO, username="dpo2")
+    request = file_access(subject=subject)
+    url = lambda name: reverse(f"erasure:{name}", args=[request.pk])  # noqa: E731
+
+    page = client.get(_detail(request)).content.decode()
+    assert f'action="{url("access_pause")}"' in page and f'action="{url("access_extend")}"' in page
+    assert f'action="{url("access_reassign")}"' in page
+
+    paused = client.post(url("access_pause"), follow=True)
+    assert _messages(paused) == [f"Access request {request.reference}'s clock paused."]
+    content = paused.content.decode()
+    assert f'action="{url("access_resume")}"' in content and ">Paused</span>" in content and "<dt>Clock</dt>" in content
+    assert _messages(client.post(url("access_resume"), follow=True)) == [f"Access request {request.reference}'s clock resumed."]
+    extended = client.post(url("access_extend"), {"reason": "Numerous requests"}, follow=True)
+    assert _messages(extended) == [f"Access request {request.reference}'s deadline extended."]
+    assert ": Numerous requests)" in extended.content.decode() and f'action="{url("access_extend")}"' not in extended.content.decode()
+    assert _messages(client.post(url("access_reassign"), {"assignee": "dpo2"}, follow=True)) == [
+        f"Access request {request.reference} reassigned."
+    ]
+
+    request.refresh_from_db()
+    assert (request.extended, request.extension_reason, request.assignee, request.paused_at) == (
+        True, "Numerous requests", other, None,
+    )
+    assert list(
+        AuditEvent.objects.filter(action__startswith="access.").order_by("sequence").values_list("action", flat=True)
+    ) == ["access.received", "access.clock_paused", "access.clock_resumed", "access.deadline_extended", "access.reassigned"]
+
+
+def test_a_refused_clock_action_says_why_on_the_page(client, file_access, started, subject, shop_stores):
+    request = started(file_access(subject=subject))
+
+    page = client.get(_detail(request)).content.decode()
+    assert "Pause clock" not in page and "Extend the deadline (once)" in page
+
+    assert _messages(client.post(reverse("erasure:access_pause", args=[request.pk]), follow=True)) == [
+        f"Access request {request.reference} is running; only received or verified requests can be paused."
+    ]
+    assert _messages(client.post(reverse("erasure:access_extend", args=[request.pk]), {"reason": ""}, follow=True)) == [
+        "Reason: This field is required."
+    ]
+    assert _messages(client.post(reverse("erasure:access_reassign", args=[request.pk]), {"assignee": "nobody"}, follow=True)) == [
+        "Assignee: Select a valid choice. That choice is not one of the available choices."
+    ]
+    request.refresh_from_db()
+    assert (request.paused_at, request.extended) == (None, False)
+    assert not AuditEvent.objects.filter(action__in=["access.clock_paused", "access.deadline_extended"]).exists()
+
+
+def test_a_ready_request_offers_no_clock_controls(client, ready):
+    content = client.get(_detail(ready)).content.decode()
+
+    assert "Extend the deadline" not in content and "Reassign" not in content and "Pause clock" not in content
+
+
 def test_the_auditor_sees_masked_identifiers_and_no_actions(client_for, file_access):
     request = file_access(identifiers={"email": "jane@example.com", "phone": "+44 20 7946 0000"}, requester_contact="by post")
     auditor, _ = client_for(Role.AUDITOR)
@@ -210,6 +266,7 @@ def test_the_auditor_sees_masked_identifiers_and_no_actions(client_for, file_acc
 
     assert "j***@example.com" in content and "jane@example.com" not in content and "by post" not in content
     assert "Record verification" not in content and "Download the archive" not in content
+    assert "Extend the deadline" not in content and "Pause clock" not in content
 
 
 def test_the_ready_page_offers_the_download_with_its_expiry(client, ready):

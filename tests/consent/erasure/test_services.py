@@ -1,6 +1,7 @@
-"""The erasure services: intake, every transition and its refusals, approval into steps, holds, reminders."""
+"""The erasure services: intake, every transition and its refusals, approval into steps, holds, reminders (of both kinds)."""
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,9 +12,10 @@ from django.db import IntegrityError, connection, transaction
 
 from compliance.audit.models import AuditEvent
 from consent.erasure import services
-from consent.erasure.models import ErasureReminder, ErasureRequest, ErasureStep
+from consent.erasure.models import AccessReminder, ErasureReminder, ErasureRequest, ErasureStep
 from consent.erasure.services import ErasureActionRefused
 from datasets.services import create_dataset
+from tests.consent.erasure.access_fixtures import access_root, file_access  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -284,7 +286,7 @@ def test_completed_requests_cannot_be_extended_or_reassigned(make_request, subje
     assert refused(services.extend_deadline, actor=dpo, request=request, reason="x") == (
         f"Request #{request.pk} is completed; only received, verified, approved, running or failed requests can be extended."
     )
-    assert refused(services.reassign_erasure_request, actor=dpo, request=request, assignee=None) == (
+    assert refused(services.reassign_request, actor=dpo, request=request, assignee=None) == (
         f"Request #{request.pk} is completed; only received, verified, approved, running or failed requests can be reassigned."
     )
 
@@ -352,7 +354,7 @@ def test_a_second_pause_adds_to_the_first_and_verification_resumes_the_clock(mak
 def test_reassignment_changes_the_handler(make_request, subject, dpo, make_user):
     other = make_user("DPO", username="dpo2")
     request = make_request(subject=subject, assignee=dpo)
-    assert services.reassign_erasure_request(actor=dpo, request=request, assignee=other).assignee == other
+    assert services.reassign_request(actor=dpo, request=request, assignee=other).assignee == other
     assert events("erasure.reassigned")[0].data == {"request": request.reference, "assignee": "dpo2"}
 
 
@@ -385,65 +387,86 @@ def test_setting_and_releasing_a_hold_is_audited_once(dpo, dataset):
     assert refused(services.release_legal_hold, actor=dpo, hold=hold).startswith(f"Legal hold #{hold.pk} was already released on ")
 
 
-# --- Reminders ---------------------------------------------------------------------------------
+# --- Reminders (erasure and access requests, one beat task) ---------------------------------------
+
+# Per kind of request: the fixture filing one, the mail's name for it, its page, its reminder table.
+REMINDED = {
+    "erasure": ("make_request", "Erasure request #{pk}", "/erasure/requests/{pk}/", ErasureReminder),
+    "access": ("file_access", "Access request #A{pk}", "/erasure/access/{pk}/", AccessReminder),
+}
 
 
-def test_reminders_go_to_the_assignee_once_per_threshold(make_request, subject, dpo, django_capture_on_commit_callbacks):
+@pytest.fixture(params=sorted(REMINDED))
+def kind(request):
+    """One kind of request, for the reminder tests: ``kind.file(subject=…)``, ``kind.title``, ``kind.page``, ``kind.reminders``."""
+    factory, title, page, reminders = REMINDED[request.param]
+    return SimpleNamespace(
+        name=request.param, file=request.getfixturevalue(factory), title=title, page=page, reminders=reminders
+    )
+
+
+@pytest.fixture
+def mailed_dpo(dpo):
     dpo.email = "dpo@staff.example.org"
     dpo.save()
+    return dpo
+
+
+def test_reminders_go_to_the_assignee_once_per_threshold(kind, subject, mailed_dpo, django_capture_on_commit_callbacks):
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=LONDON), tick=False):
-        request = make_request(subject=subject, assignee=dpo)  # due 2 April
+        request = kind.file(subject=subject, assignee=mailed_dpo)  # due 2 April
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.send_erasure_reminders() == 0
+            assert services.send_reminders() == 0
     with time_machine.travel(datetime(2026, 3, 26, 9, 0, tzinfo=LONDON), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.send_erasure_reminders() == 1
-            assert services.send_erasure_reminders() == 0
+            assert services.send_reminders() == 1
+            assert services.send_reminders() == 0
     with time_machine.travel(datetime(2026, 4, 3, 9, 0, tzinfo=LONDON), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.send_erasure_reminders() == 1
-            assert services.send_erasure_reminders() == 0
+            assert services.send_reminders() == 1
+            assert services.send_reminders() == 0
 
+    title = kind.title.format(pk=request.pk)
     assert [message.subject for message in mail.outbox] == [
-        f"Erasure request #{request.pk} is due on 02 April 2026 (7 days left)",
-        f"Erasure request #{request.pk} is overdue",
+        f"{title} is due on 02 April 2026 (7 days left)",
+        f"{title} is overdue",
     ]
     assert mail.outbox[0].to == ["dpo@staff.example.org"]
-    assert f"/erasure/requests/{request.pk}/" in mail.outbox[1].body
-    assert list(ErasureReminder.objects.values_list("kind", flat=True).order_by("sent_at")) == ["due_soon", "overdue"]
-    assert len(events("erasure.reminder_sent")) == 2
+    assert f"{title} was due on 02 April 2026 and is not complete." in mail.outbox[1].body
+    assert kind.page.format(pk=request.pk) in mail.outbox[1].body
+    assert list(kind.reminders.objects.values_list("kind", flat=True).order_by("sent_at")) == ["due_soon", "overdue"]
+    assert [event.data["kind"] for event in events(f"{kind.name}.reminder_sent")] == ["due_soon", "overdue"]
+    assert AuditEvent.objects.filter(action__endswith=".reminder_sent").count() == 2
 
 
-def test_an_extended_deadline_earns_fresh_reminders_and_paused_or_unassigned_get_none(
-    make_request, subject, dpo, django_capture_on_commit_callbacks
+def test_an_extended_deadline_earns_fresh_reminders_and_paused_unassigned_or_closed_get_none(
+    kind, subject, mailed_dpo, django_capture_on_commit_callbacks
 ):
-    dpo.email = "dpo@staff.example.org"
-    dpo.save()
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=LONDON), tick=False):
-        request = make_request(subject=subject, assignee=dpo)
-        unassigned = make_request(subject=subject)
-        paused = make_request(subject=subject, assignee=dpo)
-        services.pause_clock(actor=dpo, request=paused)
+        request = kind.file(subject=subject, assignee=mailed_dpo)
+        unassigned = kind.file(subject=subject)
+        paused = kind.file(subject=subject, assignee=mailed_dpo)
+        services.pause_clock(actor=mailed_dpo, request=paused)
+        closed = kind.file(subject=subject, assignee=mailed_dpo)
+        type(closed).objects.filter(pk=closed.pk).update(status="rejected", rejection_reason="exemption")
     with time_machine.travel(datetime(2026, 4, 3, 9, 0, tzinfo=LONDON), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.send_erasure_reminders() == 1
-        services.extend_deadline(actor=dpo, request=request, reason="Complex")
+            assert services.send_reminders() == 1
+        services.extend_deadline(actor=mailed_dpo, request=request, reason="Complex")
     with time_machine.travel(datetime(2026, 5, 27, 9, 0, tzinfo=LONDON), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.send_erasure_reminders() == 1
-    assert [reminder.request_id for reminder in ErasureReminder.objects.all()] == [request.pk, request.pk]
+            assert services.send_reminders() == 1
+    assert [reminder.request_id for reminder in kind.reminders.objects.all()] == [request.pk, request.pk]
     assert unassigned.pk and paused.pk
     assert len(mail.outbox) == 2
 
 
-def test_a_rolled_back_reminder_sends_no_mail(make_request, subject, dpo, django_capture_on_commit_callbacks):
-    dpo.email = "dpo@staff.example.org"
-    dpo.save()
+def test_a_rolled_back_reminder_sends_no_mail(kind, subject, mailed_dpo, django_capture_on_commit_callbacks):
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=LONDON), tick=False):
-        make_request(subject=subject, assignee=dpo)
+        kind.file(subject=subject, assignee=mailed_dpo)
     with time_machine.travel(datetime(2026, 4, 3, 9, 0, tzinfo=LONDON), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             with pytest.raises(RuntimeError), transaction.atomic():
-                services.send_erasure_reminders()
+                services.send_reminders()
                 raise RuntimeError("boom")
-    assert mail.outbox == [] and not ErasureReminder.objects.exists()
+    assert mail.outbox == [] and not kind.reminders.objects.exists()

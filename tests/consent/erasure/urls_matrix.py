@@ -74,6 +74,10 @@ CASES += [
     _access_post("access_verify"),
     _access_post("access_reject"),
     _access_post("access_retry"),
+    _access_post("access_extend"),
+    _access_post("access_pause"),
+    _access_post("access_resume"),
+    _access_post("access_reassign"),
     # A request that is not ready has no archive: back to its page with the reason.
     UrlCase("erasure:access_download", allowed=DPO_ONLY, denied=(403,), setup=filed_access_request, status=302),
 ]
