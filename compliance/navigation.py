@@ -34,11 +34,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("Purposes", "consent:purpose_list", _perm("consent.view_purpose")),
     NavItem("Imports", "consent:import_list", _perm("consent.view_consentevent")),
     NavItem("Erasure", "erasure:request_list", _perm("erasure.view_erasurerequest")),
+    NavItem("Access requests", "erasure:access_list", _perm("erasure.view_accessrequest")),
     NavItem("Frameworks", "controls:framework_list", _perm("controls.view_framework")),
     NavItem("Controls", "controls:control_list", _perm("controls.view_control")),
     NavItem("Assessments", "controls:assessment_list", _perm("controls.view_assessment")),
     NavItem("Evidence", "controls:evidence_list", _perm("controls.view_evidence")),
-    NavItem("Access requests", "erasure:access_list", _perm("erasure.view_accessrequest")),
     NavItem("Checks", "controls:check_list", _perm("controls.view_checkresult")),
 ]
 
