@@ -170,12 +170,21 @@ def seed_frameworks(context: SeedContext) -> StepResult:
     return StepResult("frameworks", created=created, kept=kept, notes=tuple(note for report in loaded for note in report.notes))
 
 
+def seed_controls_demo(context: SeedContext) -> StepResult:
+    """Create the demo GDPR assessment (a few statuses set) and its evidence, where missing."""
+    from compliance.controls.demo import seed_controls_demo as seed
+
+    created, kept = seed()
+    return StepResult("assessments", created=created, kept=kept)
+
+
 SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("users", seed_users),
     ("registry", seed_registry),
     ("consent", seed_consent),
     ("demo stores", seed_demo_stores),
     ("frameworks", seed_frameworks),
+    ("assessments", seed_controls_demo),
 ]
 
 
