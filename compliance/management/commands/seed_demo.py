@@ -178,6 +178,17 @@ def seed_controls_demo(context: SeedContext) -> StepResult:
     return StepResult("assessments", created=created, kept=kept)
 
 
+def seed_first_checks(context: SeedContext) -> StepResult:
+    """Run the automated checks once if they never ran, so a fresh demo shows results before beat's first hourly run."""
+    from compliance.controls.check_services import run_checks
+    from compliance.controls.models import CheckResult
+
+    if CheckResult.objects.exists():
+        return StepResult("checks", kept=1)
+    failing = sum(result.status == "fail" for result in run_checks(actor=SEED_ACTOR))
+    return StepResult("checks", created=1, notes=(f"The first run of the automated checks found {failing} failing.",))
+
+
 SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("users", seed_users),
     ("registry", seed_registry),
@@ -185,6 +196,7 @@ SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("demo stores", seed_demo_stores),
     ("frameworks", seed_frameworks),
     ("assessments", seed_controls_demo),
+    ("checks", seed_first_checks),
 ]
 
 
