@@ -13,6 +13,9 @@ from datasets.models.choices import ShareState
 from datasets.models.registry import StorageLocation
 from datasets.models.versions import DatasetVersion
 
+# The sharing policy: a link expires at most this many days after it is issued (the service refuses a later expiry).
+MAX_SHARE_DAYS = 90
+
 
 def hash_share_token(token: str) -> str:
     """Return the SHA-256 hex digest under which a share token is stored and looked up."""

@@ -16,13 +16,12 @@ from compliance.audit.services import record_event
 from compliance.crypto.keyring import get_keyring
 from datasets import permissions
 from datasets.models import DatasetVersion, LocationKind, ShareLink, ShareState, StorageLocation
-from datasets.models.sharing import hash_share_token
+from datasets.models.sharing import MAX_SHARE_DAYS, hash_share_token
 from datasets.services.common import FieldErrors, clean_number, clean_text
 from datasets.services.errors import RegistryActionRefused, ShareLinkUnavailable
 from datasets.services.locations import require_changeable
 from datasets.watermark import WATERMARKED_FORMATS, LeakMatch, find_leak_sources
 
-MAX_SHARE_DAYS = 90
 TOKEN_BYTES = 32
 
 

@@ -6,27 +6,34 @@ is held until its retention removes it.
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, failed, has_have, is_are, judge, no_data, passed, plural
-from datasets.models import Dataset, PrivacyBudgetOverride
+from datasets.compliance_selectors import (
+    all_datasets,
+    allowed_epsilon_overrun,
+    budgeted_datasets,
+    datasets_with_personal_data,
+    datasets_without_lawful_basis,
+    datasets_without_owner,
+    datasets_without_retention,
+    personal_datasets_without_encryption,
+)
 from datasets.selectors import epsilon_spent
 
 # ε figures are floats: a sum landing a rounding error above the budget is not over it (as registration judges).
 EPSILON_TOLERANCE = 1e-9
-# A dataset holds personal data when it names at least one category of it.
-PERSONAL_DATA = ~Q(data_categories=[])
 
 
-def dataset_link(dataset: Dataset, note: str = "") -> FailingObject:
+def dataset_link(dataset, note: str = "") -> FailingObject:
     """Return a failing entry for ``dataset``, linked to its page, with an optional note in brackets."""
     label = f"{dataset.name} ({note})" if note else dataset.name
     return FailingObject(label=label, url=reverse("datasets:detail", args=[dataset.slug]))
 
 
-def _datasets_lacking(population: QuerySet[Dataset], lacking: Q, *, described: str, lack: str) -> CheckOutcome:
-    """Fail when a dataset of ``population`` matches ``lacking``.
+def _datasets_lacking(population: QuerySet, lacking: QuerySet, *, described: str, lack: str) -> CheckOutcome:
+    """Fail when ``lacking`` (the ordered datasets of ``population`` that fall short) is not empty.
 
     The summary reads "2 of 14 datasets with personal data are not encrypted at
     rest": ``described`` completes "N datasets" and ``lack`` is the predicate.
@@ -36,7 +43,7 @@ def _datasets_lacking(population: QuerySet[Dataset], lacking: Q, *, described: s
         return no_data(f"No dataset{' ' + described if described else ''} is registered yet.")
     noun = f"{plural(total, 'dataset')}{' ' + described if described else ''}"
     return judge(
-        population.filter(lacking).only("name", "slug").order_by("name", "pk"),
+        lacking,
         summary=lambda count: f"{count} of {noun} {is_are(count)} {lack}.",
         entry=dataset_link,
     )
@@ -49,8 +56,8 @@ def _datasets_lacking(population: QuerySet[Dataset], lacking: Q, *, described: s
 )
 def personal_data_encrypted(*, now: datetime) -> CheckOutcome:
     return _datasets_lacking(
-        Dataset.objects.filter(PERSONAL_DATA),
-        Q(encryption_at_rest=""),
+        datasets_with_personal_data(),
+        personal_datasets_without_encryption(),
         described="with personal data",
         lack="not encrypted at rest",
     )
@@ -62,7 +69,7 @@ def personal_data_encrypted(*, now: datetime) -> CheckOutcome:
     description="Each dataset names the data steward accountable for keeping its entry current.",
 )
 def owner_assigned(*, now: datetime) -> CheckOutcome:
-    return _datasets_lacking(Dataset.objects.all(), Q(owner__isnull=True), described="", lack="without an owner")
+    return _datasets_lacking(all_datasets(), datasets_without_owner(), described="", lack="without an owner")
 
 
 @check(
@@ -72,7 +79,7 @@ def owner_assigned(*, now: datetime) -> CheckOutcome:
 )
 def retention_set(*, now: datetime) -> CheckOutcome:
     return _datasets_lacking(
-        Dataset.objects.all(), Q(retention_days__isnull=True), described="", lack="without a retention period"
+        all_datasets(), datasets_without_retention(), described="", lack="without a retention period"
     )
 
 
@@ -83,7 +90,7 @@ def retention_set(*, now: datetime) -> CheckOutcome:
 )
 def lawful_basis_set(*, now: datetime) -> CheckOutcome:
     return _datasets_lacking(
-        Dataset.objects.all(), Q(lawful_bases=[]), described="", lack="without a lawful basis"
+        all_datasets(), datasets_without_lawful_basis(), described="", lack="without a lawful basis"
     )
 
 
@@ -100,18 +107,15 @@ def _format_epsilon(value: float) -> str:
     ),
 )
 def dp_budget_within(*, now: datetime) -> CheckOutcome:
-    budgeted = list(Dataset.objects.filter(privacy_budget_epsilon__isnull=False).only("name", "slug", "privacy_budget_epsilon").order_by("name", "pk"))
+    budgeted = budgeted_datasets()
     if not budgeted:
         return no_data("No dataset has a privacy budget (ε) set.")
-    spent = epsilon_spent(dataset_ids=[dataset.pk for dataset in budgeted])
-    # An override lets spending reach budget + epsilon_over (each is measured from the budget, so the largest used counts).
-    allowed_over: dict[int, float] = {}
-    for dataset_id, epsilon_over in PrivacyBudgetOverride.objects.filter(
-        dataset_id__in=[dataset.pk for dataset in budgeted], run__isnull=False
-    ).values_list("dataset_id", "epsilon_over"):
-        allowed_over[dataset_id] = max(allowed_over.get(dataset_id, 0.0), epsilon_over)
+    dataset_ids = [dataset.pk for dataset in budgeted]
+    spent = epsilon_spent(dataset_ids=dataset_ids)
+    # An override lets spending reach budget + its allowance.
+    allowed_over = allowed_epsilon_overrun(dataset_ids=dataset_ids)
 
-    def past(dataset: Dataset, allowance: float) -> bool:
+    def past(dataset, allowance: float) -> bool:
         return spent.get(dataset.pk, 0.0) > dataset.privacy_budget_epsilon + allowance + EPSILON_TOLERANCE
 
     over = [dataset for dataset in budgeted if past(dataset, allowed_over.get(dataset.pk, 0.0))]

@@ -2,17 +2,15 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
 from django.urls import reverse
 
 from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, is_are, judge, on, passed, plural
-from datasets.models import TrainingRun
-from datasets.selectors import FLAGGED
+from datasets.compliance_selectors import flagged_runs_tally, runs_flagged_before
 
 RESOLUTION_DEADLINE = timedelta(days=30)
 
 
-def _since(run: TrainingRun) -> str:
+def _since(run) -> str:
     return f" since {on(run.flagged_at)}" if run.flagged_at else ", flag date unknown"
 
 
@@ -26,15 +24,14 @@ def _since(run: TrainingRun) -> str:
 )
 def flagged_runs_resolved(*, now: datetime) -> CheckOutcome:
     limit = now - RESOLUTION_DEADLINE
-    # A flagged run without a flag date cannot show it is within the 30 days: it counts as late.
-    stale = Q(erasure_status__in=FLAGGED) & (Q(flagged_at__lt=limit) | Q(flagged_at__isnull=True))
-    counts = TrainingRun.objects.aggregate(flagged=Count("pk", filter=Q(erasure_status__in=FLAGGED)), stale=Count("pk", filter=stale))
-    if counts["flagged"] == 0:
+    # A flagged run without a flag date cannot show it is within the 30 days: the selector counts it as late.
+    tally = flagged_runs_tally(flagged_before=limit)
+    if tally.total == 0:
         return passed("No training run is flagged by an erasure.")
     return judge(
-        TrainingRun.objects.filter(stale).select_related("model").order_by("flagged_at", "pk"),
-        count=counts["stale"],
-        summary=lambda count: f"{count} of {plural(counts['flagged'], 'flagged training run')} {is_are(count)} unresolved after 30 days.",
+        runs_flagged_before(limit),
+        count=tally.failing,
+        summary=lambda count: f"{count} of {plural(tally.total, 'flagged training run')} {is_are(count)} unresolved after 30 days.",
         entry=lambda run: FailingObject(
             label=f"Run #{run.pk} of {run.model.name} ({run.get_erasure_status_display().lower()}{_since(run)})",
             url=reverse("models:run_detail", args=[run.pk]),

@@ -7,17 +7,24 @@ in practice it does not expire. "Active past expiry" is a link through which a
 download was served at or after its expiry or its revocation.
 """
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 
-from django.db.models import Count, F, Q
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, judge, no_data, on, plural
-from datasets.models import ShareLink
-from datasets.services.sharing import MAX_SHARE_DAYS
+from datasets.compliance_selectors import (
+    MAX_SHARE_DAYS,
+    Tally,
+    share_links_outlasting_policy,
+    share_links_outlasting_policy_tally,
+    share_links_served_after_end,
+    share_links_served_after_end_tally,
+)
 
 
-def _link(link: ShareLink, note: str) -> FailingObject:
+def _link(link, note: str) -> FailingObject:
     dataset = link.version.dataset
     return FailingObject(
         label=f"Share of {dataset.name} {link.version.label} with {link.recipient_organisation} ({note})",
@@ -25,15 +32,14 @@ def _link(link: ShareLink, note: str) -> FailingObject:
     )
 
 
-def _links_failing(condition: Q, *, what: tuple[str, str], note) -> CheckOutcome:
-    """Fail on the links matching ``condition``; ``what`` is the predicate for one link and for several."""
-    counts = ShareLink.objects.aggregate(total=Count("pk"), failing=Count("pk", filter=condition))
-    if counts["total"] == 0:
+def _links_failing(tally: Tally, failing: QuerySet, *, what: tuple[str, str], note: Callable) -> CheckOutcome:
+    """Fail on the ordered links ``failing`` (``tally`` counts them and all links); ``what`` is the predicate for one link and for several."""
+    if tally.total == 0:
         return no_data("No share link has been issued.")
     return judge(
-        ShareLink.objects.filter(condition).select_related("version__dataset").order_by("-created_at", "-pk"),
-        count=counts["failing"],
-        summary=lambda count: f"{count} of {plural(counts['total'], 'share link')} {what[0] if count == 1 else what[1]}.",
+        failing,
+        count=tally.failing,
+        summary=lambda count: f"{count} of {plural(tally.total, 'share link')} {what[0] if count == 1 else what[1]}.",
         entry=lambda link: _link(link, note(link)),
     )
 
@@ -46,13 +52,14 @@ def _links_failing(condition: Q, *, what: tuple[str, str], note) -> CheckOutcome
 def links_expire(*, now: datetime) -> CheckOutcome:
     policy = f"no expiry within the {MAX_SHARE_DAYS}-day policy"
     return _links_failing(
-        Q(expires_at__gt=F("created_at") + timedelta(days=MAX_SHARE_DAYS)),
+        share_links_outlasting_policy_tally(),
+        share_links_outlasting_policy(),
         what=(f"has {policy}", f"have {policy}"),
         note=lambda link: f"issued {on(link.created_at)}, expires {on(link.expires_at)}",
     )
 
 
-def _ended(link: ShareLink) -> datetime:
+def _ended(link) -> datetime:
     return min(moment for moment in (link.expires_at, link.revoked_at) if moment is not None)
 
 
@@ -62,9 +69,9 @@ def _ended(link: ShareLink) -> datetime:
     description="No download was served through a share link at or after its expiry or its revocation.",
 )
 def no_active_expired(*, now: datetime) -> CheckOutcome:
-    served_late = Q(last_downloaded_at__gte=F("expires_at")) | Q(revoked_at__isnull=False, last_downloaded_at__gt=F("revoked_at"))
     return _links_failing(
-        served_late,
+        share_links_served_after_end_tally(),
+        share_links_served_after_end(),
         what=("served a download after its expiry or revocation",) * 2,
         note=lambda link: f"last downloaded {on(link.last_downloaded_at, with_time=True)}, ended {on(_ended(link), with_time=True)}",
     )
