@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -124,6 +124,55 @@ def clock_counts(*, user, now: datetime | None = None) -> ClockCounts:
         due_soon=Count("pk", filter=due_soon_condition(now)), overdue=Count("pk", filter=overdue_condition(now))
     )
     return ClockCounts(due_soon=counts["due_soon"], overdue=counts["overdue"])
+
+
+@dataclass(frozen=True)
+class OverdueCounts:
+    """How many erasure requests are open, and how many of them are overdue."""
+
+    open: int
+    overdue: int
+
+
+def overdue_counts(*, now: datetime) -> OverdueCounts:
+    """Return how many of all erasure requests are open and how many are overdue at ``now`` (one query, unscoped: for the checks)."""
+    counts = ErasureRequest.objects.aggregate(
+        open=Count("pk", filter=Q(status__in=ErasureRequest.OPEN_STATUSES)), overdue=Count("pk", filter=overdue_condition(now))
+    )
+    return OverdueCounts(open=counts["open"], overdue=counts["overdue"])
+
+
+def overdue_requests(*, now: datetime) -> QuerySet[ErasureRequest]:
+    """Return every request overdue at ``now``, the earliest due first (unscoped: for the checks)."""
+    return ErasureRequest.objects.filter(overdue_condition(now)).order_by("due_at", "pk")
+
+
+@dataclass(frozen=True)
+class CompletionCounts:
+    """How many erasure requests were completed in a period, and how many of them after their due date."""
+
+    total: int
+    late: int
+
+
+# Extensions and pauses have already moved ``due_at``: late is completed after the deadline as it finally stood.
+_COMPLETED_LATE = Q(completed_at__gt=F("due_at"))
+
+
+def completed_between(*, after: datetime, until: datetime) -> QuerySet[ErasureRequest]:
+    """Return the requests completed after ``after`` and no later than ``until`` (unordered, unscoped: for the checks)."""
+    return ErasureRequest.objects.filter(status=ErasureRequest.Status.COMPLETED, completed_at__gt=after, completed_at__lte=until)
+
+
+def completion_counts(*, after: datetime, until: datetime) -> CompletionCounts:
+    """Return how many requests were completed after ``after`` up to ``until``, and how many of them late (one query)."""
+    counts = completed_between(after=after, until=until).aggregate(total=Count("pk"), late=Count("pk", filter=_COMPLETED_LATE))
+    return CompletionCounts(total=counts["total"], late=counts["late"])
+
+
+def completed_late_between(*, after: datetime, until: datetime) -> QuerySet[ErasureRequest]:
+    """Return the requests completed after their due date, after ``after`` up to ``until``, the latest completed first."""
+    return completed_between(after=after, until=until).filter(_COMPLETED_LATE).order_by("-completed_at", "-pk")
 
 
 def handlers() -> QuerySet:

@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Q
 from django.urls import reverse
 
 from compliance.controls.checks.registry import (
@@ -18,21 +17,20 @@ from compliance.controls.checks.registry import (
     passed,
     plural,
 )
-from consent.erasure.models import ErasureRequest
-from consent.erasure.selectors import overdue_condition
+from consent.erasure.selectors import completed_late_between, completion_counts, overdue_counts, overdue_requests
 
 ON_TIME_TARGET = 0.95
 ON_TIME_WINDOW = timedelta(days=90)
 
 
-def _request_link(request: ErasureRequest, note: str) -> FailingObject:
+def _request_link(request, note: str) -> FailingObject:
     return FailingObject(
         label=f"Erasure request {request.reference} ({request.get_regulation_display()}, {note})",
         url=reverse("erasure:request_detail", args=[request.pk]),
     )
 
 
-def _lateness(request: ErasureRequest) -> str:
+def _lateness(request) -> str:
     late = request.completed_at - request.due_at
     return plural(late.days, "day") if late.days else "less than a day"
 
@@ -46,15 +44,13 @@ def _lateness(request: ErasureRequest) -> str:
     ),
 )
 def none_overdue(*, now: datetime) -> CheckOutcome:
-    counts = ErasureRequest.objects.aggregate(
-        open=Count("pk", filter=Q(status__in=ErasureRequest.OPEN_STATUSES)), overdue=Count("pk", filter=overdue_condition(now))
-    )
-    if counts["open"] == 0:
+    counts = overdue_counts(now=now)
+    if counts.open == 0:
         return passed("No erasure request is open.")
     return judge(
-        ErasureRequest.objects.filter(overdue_condition(now)).order_by("due_at", "pk"),
-        count=counts["overdue"],
-        summary=lambda count: f"{count} of {plural(counts['open'], 'open erasure request')} {is_are(count)} overdue.",
+        overdue_requests(now=now),
+        count=counts.overdue,
+        summary=lambda count: f"{count} of {plural(counts.open, 'open erasure request')} {is_are(count)} overdue.",
         entry=lambda request: _request_link(request, f"due {on(request.due_at)}, {plural((now - request.due_at).days, 'day')} late"),
     )
 
@@ -68,12 +64,9 @@ def none_overdue(*, now: datetime) -> CheckOutcome:
     ),
 )
 def on_time_rate(*, now: datetime) -> CheckOutcome:
-    completed = ErasureRequest.objects.filter(
-        status=ErasureRequest.Status.COMPLETED, completed_at__gt=now - ON_TIME_WINDOW, completed_at__lte=now
-    )
-    late_condition = Q(completed_at__gt=F("due_at"))
-    counts = completed.aggregate(total=Count("pk"), late=Count("pk", filter=late_condition))
-    total, late = counts["total"], counts["late"]
+    window_start = now - ON_TIME_WINDOW
+    counts = completion_counts(after=window_start, until=now)
+    total, late = counts.total, counts.late
     if total == 0:
         return no_data("No erasure request was completed in the last 90 days.")
     on_time = total - late
@@ -84,7 +77,7 @@ def on_time_rate(*, now: datetime) -> CheckOutcome:
     )
     if rate >= ON_TIME_TARGET:
         return passed(summary)
-    late_requests = completed.filter(late_condition).order_by("-completed_at", "-pk")
+    late_requests = completed_late_between(after=window_start, until=now)
     return failed(
         summary,
         [_request_link(request, f"completed {_lateness(request)} after its due date") for request in late_requests[:MAX_FAILING_LISTED]],
