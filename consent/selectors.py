@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -309,6 +309,22 @@ def purpose_for_user(*, user, code: str) -> Purpose:
     if purpose is None:
         raise Http404(NO_PURPOSE)
     return purpose
+
+
+def consent_based_purposes(*, now: datetime) -> QuerySet[Purpose]:
+    """Return the active purposes that ask for consent, each with ``has_current_notice`` (unordered, unscoped: for the checks).
+
+    A notice is current when it took effect at or before ``now``: one published
+    with a future effective date does not yet inform anyone.
+    """
+    return Purpose.objects.filter(active=True, consent_required=True).annotate(
+        has_current_notice=Exists(PrivacyNotice.objects.filter(purpose=OuterRef("pk"), effective_at__lte=now))
+    )
+
+
+def consent_based_purposes_without_notice(*, now: datetime) -> QuerySet[Purpose]:
+    """Return the active consent-based purposes with no privacy notice in effect at ``now``, by name (name and code only)."""
+    return consent_based_purposes(now=now).filter(has_current_notice=False).only("name", "code").order_by("name", "code")
 
 
 def notices_for_purpose(*, purpose: Purpose) -> QuerySet[PrivacyNotice]:

@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, is_are, judge, no_data, plural
-from consent.models import PrivacyNotice, Purpose
+from consent.selectors import consent_based_purposes, consent_based_purposes_without_notice
 
 
 @check(
@@ -18,15 +17,11 @@ from consent.models import PrivacyNotice, Purpose
     ),
 )
 def notices_current(*, now: datetime) -> CheckOutcome:
-    # A notice published with a future effective date does not yet inform anyone.
-    consent_based = Purpose.objects.filter(active=True, consent_required=True).annotate(
-        has_current_notice=Exists(PrivacyNotice.objects.filter(purpose=OuterRef("pk"), effective_at__lte=now))
-    )
-    total = consent_based.count()
+    total = consent_based_purposes(now=now).count()
     if total == 0:
         return no_data("No active purpose asks for consent.")
     return judge(
-        consent_based.filter(has_current_notice=False).only("name", "code").order_by("name", "code"),
+        consent_based_purposes_without_notice(now=now),
         summary=lambda count: f"{count} of {plural(total, 'consent-based purpose')} {is_are(count)} without a privacy notice in effect.",
         entry=lambda purpose: FailingObject(
             label=f"{purpose.name} ({purpose.code})", url=reverse("consent:purpose_detail", args=[purpose.code])
