@@ -2,11 +2,12 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from compliance.accounts.models import ApiKey, BackupCode, TOTPDevice, UserSession
+from compliance.accounts.roles import MFA_REQUIRED_ROLES
 
 
 def has_confirmed_totp(*, user) -> bool:
@@ -94,3 +95,22 @@ def second_factor_pending(*, user) -> bool:
     if user.is_verified():
         return False
     return user.requires_mfa or has_confirmed_totp(user=user)
+
+
+def privileged_users() -> QuerySet:
+    """Return the active users who must pass MFA, each once, with ``has_confirmed_totp`` (unordered, unscoped: for the checks).
+
+    Members of a role in MFA_REQUIRED_ROLES, staff and superusers.
+    """
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[str(role) for role in MFA_REQUIRED_ROLES]) | Q(is_staff=True) | Q(is_superuser=True))
+        .distinct()
+        .annotate(has_confirmed_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
+    )
+
+
+def privileged_users_without_mfa() -> QuerySet:
+    """Return the privileged users (see ``privileged_users``) with no confirmed authenticator, by username."""
+    return privileged_users().filter(has_confirmed_totp=False).order_by("username", "pk")
