@@ -1,8 +1,10 @@
 """The registry of automated checks: each check is a function decorated with ``@check``.
 
-A check reads the current state of the organisation through the other apps'
-models and selectors and returns a ``CheckOutcome``: pass, fail (with the
-failing objects, each linked to its page) or no data (nothing to judge yet).
+A check reads the current state of the organisation only through the other
+apps' selectors (never their models or services: each query lives with the
+app that owns the data) and judges it, returning a ``CheckOutcome``: pass,
+fail (with the failing objects, each linked to its page) or no data (nothing
+to judge yet).
 It never writes the domain it reads; the service ``run_checks`` stores its
 outcome and updates the controls mapped to it. Keys are a contract: controls
 name them (``Control.checks``, ``defaults/controls.yaml``), and stored results
