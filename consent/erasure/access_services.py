@@ -31,6 +31,7 @@ from consent.erasure.services import (
     _label,
     _require_status,
     clean_intake,
+    record_verification,
     reveal_identifiers,
 )
 from consent.jurisdictions import Regime
@@ -113,25 +114,9 @@ def verify_access_request(*, actor, request: AccessRequest, method: str, evidenc
 
     A paused clock (waiting on the requester for proof) resumes: the requester answered.
     """
-    errors = FieldErrors()
-    method = errors.check("method", lambda: clean_choice(method, VerificationMethod, label="verification method"))
-    required = method != VerificationMethod.TRUSTED_API_KEY
-    note = errors.check(
-        "evidence_note",
-        lambda: clean_text(evidence_note, label="evidence note", max_length=MAX_NOTE_LENGTH, required=required),
+    request = record_verification(
+        actor=actor, request=request, method=method, evidence_note=evidence_note, action="access.verified"
     )
-    errors.raise_if_any()
-    request = _locked(request)
-    _require_status(request, [AccessStatus.RECEIVED], "verified")
-    now = timezone.now()
-    resumed = _end_pause(request, now)
-    request.status = AccessStatus.VERIFIED
-    request.verification_method = method
-    request.verification_note = note
-    request.verified_by = _label(actor)
-    request.verified_at = now
-    request.save()
-    _event(actor, "access.verified", request, method=method, clock_resumed=resumed)
     return start_access_export(actor=actor, request=request)
 
 

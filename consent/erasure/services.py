@@ -328,11 +328,12 @@ def reveal_identifiers(*, actor, request, action: str) -> dict[str, str | None]:
 # --- Verification, approval, rejection ---------------------------------------------------------
 
 
-@transaction.atomic
-def verify_erasure_request(*, actor, request: ErasureRequest, method: str, evidence_note: str) -> ErasureRequest:
-    """Record that the requester's identity was verified, how, and on what evidence.
+def record_verification(*, actor, request, method: str, evidence_note: str, action: str):
+    """Record on a received erasure or access request how the requester's identity was verified; return it locked.
 
-    A paused clock (waiting on the requester for proof) resumes: the requester answered.
+    Both kinds share the states "received" and "verified". A paused clock
+    (waiting on the requester for proof) resumes: the requester answered.
+    Runs in the caller's transaction; ``action`` names the audit event.
     """
     errors = FieldErrors()
     method = errors.check("method", lambda: clean_choice(method, VerificationMethod, label="verification method"))
@@ -352,8 +353,17 @@ def verify_erasure_request(*, actor, request: ErasureRequest, method: str, evide
     request.verified_by = _label(actor)
     request.verified_at = now
     request.save()
-    _event(actor, "erasure.verified", request, method=method, clock_resumed=resumed)
+    _event(actor, action, request, method=method, clock_resumed=resumed)
     return request
+
+
+@transaction.atomic
+def verify_erasure_request(*, actor, request: ErasureRequest, method: str, evidence_note: str) -> ErasureRequest:
+    """Record that the requester's identity was verified, how, and on what evidence.
+
+    A paused clock (waiting on the requester for proof) resumes: the requester answered.
+    """
+    return record_verification(actor=actor, request=request, method=method, evidence_note=evidence_note, action="erasure.verified")
 
 
 def _skip_reason(hold: LegalHold) -> str:
