@@ -2,13 +2,24 @@
 
 Sizing follows the standard formulas for ``n`` items at false-positive rate
 ``p``: ``m = -n ln p / (ln 2)^2`` bits and ``k = (m / n) ln 2`` hash functions.
-The ``k`` positions come from double hashing (Kirsch and Mitzenmacher):
-``g_i = h1 + i * h2 mod m``, with ``h1`` and ``h2`` the two 64-bit halves of the
-subject's 128-bit blind index, which is already a keyed pseudo-random function
-of the identifier. So the filter holds nothing an attacker without the key can
-test identifiers against.
+
+The ``k`` positions of a subject are ``k`` independent draws: consecutive 64-bit
+words of SHAKE-256 over the subject's 128-bit blind index, each taken mod ``m``
+(``ProbeScheme.SHAKE256``). The blind index is already a keyed pseudo-random
+function of the identifier, so the filter holds nothing an attacker without the
+key can test identifiers against.
+
+Filters built before that scheme used double hashing (Kirsch and Mitzenmacher),
+``g_i = h1 + i * h2 mod m`` over the index's two 64-bit halves, with an odd
+``h2`` (``ProbeScheme.DOUBLE_HASHING``). They are still read with it, so they
+never answer a false "absent"; but they are not built any more: when ``m`` is not
+a power of two, a step sharing a factor with ``m`` collapses the ``k`` probes onto
+a few bits, and even when it is, small filters' probe sets are arithmetic
+progressions that overlap far more often than independent draws do. A two-subject
+filter at a rate of 1e-9 said "possibly present" for strangers.
 """
 
+import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +28,7 @@ from django.core.exceptions import ValidationError
 
 from compliance.crypto.blind_index import NormalisationError, blind_index_under
 from compliance.crypto.keyring import get_keyring
+from datasets.models.choices import ProbeScheme
 
 DEFAULT_FALSE_POSITIVE_RATE = 0.001
 # Listing every bad line of a million-line upload helps nobody.
@@ -35,18 +47,37 @@ def optimal_parameters(expected_items: int, false_positive_rate: float) -> tuple
     return size_bits, hash_count
 
 
-def _halves(index_hex: str) -> tuple[int, int]:
-    raw = bytes.fromhex(index_hex)
-    # An odd step visits every residue when m is a power of two and never collapses to one position.
-    return int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:16], "big") | 1
+def _double_hashing_positions(raw: bytes, size_bits: int, hash_count: int) -> list[int]:
+    first = int.from_bytes(raw[:8], "big")
+    step = int.from_bytes(raw[8:16], "big") | 1
+    return [(first + i * step) % size_bits for i in range(hash_count)]
+
+
+def _shake256_positions(raw: bytes, size_bits: int, hash_count: int) -> list[int]:
+    # 64-bit words taken mod m: the bias is below m / 2^64, far under any rate a filter is built for.
+    stream = hashlib.shake_256(raw).digest(8 * hash_count)
+    return [int.from_bytes(stream[8 * i : 8 * i + 8], "big") % size_bits for i in range(hash_count)]
+
+
+_POSITIONS = {ProbeScheme.SHAKE256: _shake256_positions, ProbeScheme.DOUBLE_HASHING: _double_hashing_positions}
 
 
 class BloomFilter:
     """A bit array of ``size_bits`` bits probed at ``hash_count`` positions per item."""
 
-    def __init__(self, size_bits: int, hash_count: int, bits: bytes | bytearray | None = None):
+    def __init__(
+        self,
+        size_bits: int,
+        hash_count: int,
+        bits: bytes | bytearray | None = None,
+        *,
+        probe_scheme: str = ProbeScheme.SHAKE256,
+    ):
+        if probe_scheme not in _POSITIONS:
+            raise ValueError(f"Unknown probe scheme {probe_scheme!r}.")
         self.size_bits = size_bits
         self.hash_count = hash_count
+        self.probe_scheme = probe_scheme
         length = (size_bits + 7) // 8
         self.bits = bytearray(bits) if bits is not None else bytearray(length)
         if len(self.bits) != length:
@@ -54,8 +85,7 @@ class BloomFilter:
 
     def positions(self, index_hex: str) -> list[int]:
         """Return the bit positions of a blind index."""
-        first, step = _halves(index_hex)
-        return [(first + i * step) % self.size_bits for i in range(self.hash_count)]
+        return _POSITIONS[self.probe_scheme](bytes.fromhex(index_hex), self.size_bits, self.hash_count)
 
     def add_index(self, index_hex: str) -> None:
         for position in self.positions(index_hex):

@@ -122,3 +122,11 @@ class ShareState(models.TextChoices):
     EXPIRED = "expired", "Expired"
     REVOKED = "revoked", "Revoked"
     EXHAUSTED = "exhausted", "All downloads used"
+
+
+class ProbeScheme(models.TextChoices):
+    """How a membership filter derives an item's bit positions (see ``datasets.membership``)."""
+
+    SHAKE256 = "shake256", "Independent SHAKE-256 words"
+    # Filters built before December 2026: still read, never built.
+    DOUBLE_HASHING = "double-hashing", "Double hashing (legacy)"

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from datasets.models.choices import SubjectKey, VersionSource
+from datasets.models.choices import ProbeScheme, SubjectKey, VersionSource
 from datasets.models.registry import Dataset
 
 sha256_hex = RegexValidator(r"^[0-9a-f]{64}$", "A SHA-256 digest is 64 lower-case hexadecimal digits.")
@@ -111,6 +111,13 @@ class MembershipFilter(models.Model):
     expected_items = models.PositiveBigIntegerField(verbose_name="subjects n")
     false_positive_rate = models.FloatField(verbose_name="false-positive rate p")
     key_id = models.CharField(max_length=16, verbose_name="blind-index key id")
+    probe_scheme = models.CharField(
+        max_length=16,
+        choices=ProbeScheme.choices,
+        default=ProbeScheme.SHAKE256,
+        verbose_name="probe scheme",
+        help_text="How an item's bit positions are derived; filters keep the scheme they were built with.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -129,6 +136,7 @@ class MembershipFilter(models.Model):
         """Return whether the subject with this identifier may be in the version (never a false no)."""
         from datasets.membership import BloomFilter
 
-        return BloomFilter(self.size_bits, self.hash_count, bytes(self.bits)).might_contain(
+        bloom = BloomFilter(self.size_bits, self.hash_count, bytes(self.bits), probe_scheme=self.probe_scheme)
+        return bloom.might_contain(
             value, kind=self.subject_key, key_id=self.key_id
         )

@@ -117,6 +117,7 @@ def _store_filter(version: DatasetVersion, built: BuiltFilter) -> dict[str, Any]
         expected_items=built.expected_items,
         false_positive_rate=built.false_positive_rate,
         key_id=built.key_id,
+        probe_scheme=built.bloom.probe_scheme,
     )
     return {
         "subject_key": membership.subject_key,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from compliance.crypto.blind_index import blind_index_under
 from compliance.crypto.keyring import get_keyring
-from datasets.membership import BloomFilter, build_filter, optimal_parameters
+from datasets.membership import BloomFilter, ProbeScheme, build_filter, optimal_parameters
 
 
 def test_sizing_follows_the_standard_formulas():
@@ -15,6 +15,31 @@ def test_sizing_follows_the_standard_formulas():
     assert size_bits == math.ceil(-10_000 * math.log(0.01) / math.log(2) ** 2) == 95_851
     assert hash_count == round(size_bits / 10_000 * math.log(2)) == 7
     assert optimal_parameters(1, 0.001) == (15, 10)
+
+
+def test_a_two_subject_filter_at_a_tiny_rate_answers_absent_for_strangers():
+    # 87 bits and 30 probes. Double hashing collapsed the probes of a step sharing a factor
+    # with 87 onto 3 or 29 bits, and said "possibly present" for strangers far above the rate.
+    built = build_filter(["subject-a", "subject-b"], subject_key="external_id", false_positive_rate=1e-9)
+    assert (built.bloom.size_bits, built.bloom.hash_count) == (87, 30)
+    strangers = sum(
+        built.bloom.might_contain(f"stranger-{number}", kind="external_id", key_id=built.key_id) for number in range(5_000)
+    )
+    assert strangers == 0
+
+
+def test_a_filter_stored_with_double_hashing_is_still_read_with_it():
+    key_id = get_keyring().active.key_id
+    index = blind_index_under("subject-1", "external_id", key_id)
+    legacy = BloomFilter(87, 30, probe_scheme=ProbeScheme.DOUBLE_HASHING)
+    legacy.add_index(index)
+    raw = bytes.fromhex(index)
+    first, step = int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:16], "big") | 1
+    assert legacy.positions(index) == [(first + i * step) % 87 for i in range(30)]
+    reread = BloomFilter(87, 30, bytes(legacy.bits), probe_scheme=ProbeScheme.DOUBLE_HASHING)
+    assert reread.might_contain("subject-1", kind="external_id", key_id=key_id)
+    with pytest.raises(ValueError, match="Unknown probe scheme 'triple'."):
+        BloomFilter(87, 30, probe_scheme="triple")
 
 
 def test_ten_thousand_subjects_give_no_false_negatives_and_about_the_target_false_positive_rate():
