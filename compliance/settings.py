@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "consent",
     "consent.erasure",
     "compliance.controls",
+    "compliance.staff_training",
+    "compliance.reports",
 ]
 
 MIDDLEWARE = [

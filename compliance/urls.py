@@ -19,6 +19,9 @@ urlpatterns = [
     path("consent/", include("consent.urls")),
     path("erasure/", include("consent.erasure.urls")),
     path("controls/", include("compliance.controls.urls")),
+    path("training/", include("compliance.staff_training.urls")),
+    # /dashboard/ and /reports/…
+    path("", include("compliance.reports.urls")),
     # Django admin signs in through Custos's own login and MFA, never its own form.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),

@@ -171,7 +171,9 @@ class ApiKey(models.Model):
         ERASURE_APPROVE = "erasure:approve", "Approve erasure requests"
         REGISTRY_WRITE = "registry:write", "Register datasets, locations, versions, models and training runs"
         TRAINING_WRITE = "training:write", "Register ML models and their training runs"
+        STAFF_TRAINING_WRITE = "staff_training:write", "Record staff training completions"
         REPORTS_READ = "reports:read", "Download reports"
+        REPORTS_WRITE = "reports:write", "Request audit reports"
 
     name = models.CharField(
         max_length=100,

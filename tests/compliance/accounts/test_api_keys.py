@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 KEYS = "/accounts/api-keys/"
 NEW_KEY = "/accounts/api-keys/new/"
 VALID_SCOPES = (
-    "consent:read, consent:write, erasure:write, erasure:approve, registry:write, training:write, reports:read"
+    "consent:read, consent:write, erasure:write, erasure:approve, registry:write, training:write, staff_training:write, reports:read, reports:write"
 )
 
 

@@ -44,7 +44,7 @@ def test_a_services_validation_error_is_the_same_400(writer):
         "errors": {
             "scopes": [
                 "Unknown scope no:such. Valid scopes: consent:read, consent:write, erasure:write, "
-                "erasure:approve, registry:write, training:write, reports:read."
+                "erasure:approve, registry:write, training:write, staff_training:write, reports:read, reports:write."
             ]
         },
     }

@@ -1,0 +1,5 @@
+"""Reports pages: /dashboard/ and everything under /reports/."""
+
+app_name = "reports"
+
+urlpatterns: list = []

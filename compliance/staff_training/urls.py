@@ -1,0 +1,5 @@
+"""Staff training pages under /training/."""
+
+app_name = "staff_training"
+
+urlpatterns: list = []
