@@ -66,6 +66,13 @@ CONTROLS_MANAGE = [
     "controls.run_checks",
 ]
 
+# Audit reports (compliance/reports/): list, request, download the PDF and its signature.
+REPORTS_USE = [
+    "reports.view_auditreport",
+    "reports.add_auditreport",
+    "reports.download_auditreport",
+]
+
 # "app_label.codename" per role. Permissions of apps not installed yet are skipped.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DPO: [
@@ -112,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *ERASURE_READ,
         *CONTROLS_READ,
         *CONTROLS_MANAGE,
+        *REPORTS_USE,
     ],
     Role.AUDITOR: [
         "audit.view_auditevent",
@@ -121,6 +129,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CONSENT_READ,
         *ERASURE_READ,
         *CONTROLS_READ,
+        # Generating a report writes nothing the auditor audits: it reads every register and signs the result.
+        *REPORTS_USE,
     ],
     # Stewards and engineers see only what is granted to them (object permissions).
     Role.DATA_STEWARD: ["datasets.add_dataset"],
