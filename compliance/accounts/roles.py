@@ -73,6 +73,34 @@ REPORTS_USE = [
     "reports.download_auditreport",
 ]
 
+# Reading the training roster, courses, policies, assignments, completions, imports and statements.
+# Everyone sees their own training through staff_training.selectors (object-level), not these.
+STAFF_TRAINING_READ = [
+    "staff_training.view_employee",
+    "staff_training.view_course",
+    "staff_training.view_policy",
+    "staff_training.view_policyversion",
+    "staff_training.view_assignment",
+    "staff_training.view_completion",
+    "staff_training.view_rosterimport",
+    "staff_training.view_lmsimport",
+    "staff_training.view_xapistatement",
+]
+
+# Managing employee training: the roster and its imports, courses, policies, waivers, completions.
+STAFF_TRAINING_MANAGE = [
+    "staff_training.import_roster",
+    "staff_training.change_employee",
+    "staff_training.add_course",
+    "staff_training.change_course",
+    "staff_training.add_policy",
+    "staff_training.change_policy",
+    "staff_training.add_policyversion",
+    "staff_training.waive_assignment",
+    "staff_training.add_completion",
+    "staff_training.import_lms",
+]
+
 # "app_label.codename" per role. Permissions of apps not installed yet are skipped.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DPO: [
