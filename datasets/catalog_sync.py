@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from compliance.audit.exports import csv_cell, csv_lines, unquote_formula
+
 MAX_FILE_BYTES = 2 * 1024 * 1024
 FORMATS = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
 
@@ -60,9 +62,8 @@ NUMBER_COLUMNS = frozenset({"epsilon", "delta", "privacy_budget_epsilon"})
 BOOLEAN_COLUMNS = frozenset({"encryption_in_transit", "regulations_override"})
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "no", "0", ""})
+# Written and read as the kernel's exports write lists (compliance.audit.exports.LIST_SEPARATOR).
 LIST_SEPARATOR = ";"
-# Spreadsheets run a cell starting with one of these as a formula; exports quote it with "'".
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CatalogFileError(Exception):
@@ -211,7 +212,7 @@ def _read_csv(text: str) -> list[CatalogRow]:
                     f"This row has {len(cells)} cells but the first line names {len(columns)} columns."
                 )
             for column, cell in zip(columns, cells):
-                _read_value(row, column, _unquote_formula(cell.strip()), from_text=True)
+                _read_value(row, column, unquote_formula(cell.strip()), from_text=True)
             for column in columns[len(cells):]:
                 _read_value(row, column, "", from_text=True)
             rows.append(row)
@@ -275,13 +276,6 @@ def _read_yaml(text: str) -> list[CatalogRow]:
             _read_value(row, column, value, from_text=False)
         rows.append(row)
     return rows
-
-
-def _unquote_formula(cell: str) -> str:
-    # Undo the quote an export puts before a formula-like cell, so exports round-trip.
-    if cell.startswith("'") and cell[1:2] and cell[1] in FORMULA_STARTS:
-        return cell[1:]
-    return cell
 
 
 def _read_value(row: CatalogRow, column: str, raw: Any, *, from_text: bool) -> None:
@@ -361,38 +355,22 @@ def _as_number(raw: Any, *, whole: bool) -> int | float | None:
 # --- Writing ---------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(str(item) for item in value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def export_row(dataset) -> list[str]:
-    """Return the dataset as one CSV row in COLUMNS order (the owner by username, lists joined by ";")."""
+    """Return the dataset as one CSV row in COLUMNS order (the owner by username, lists joined by ";").
+
+    Cells are written by the kernel's ``compliance.audit.exports.csv_cell``, so
+    formula-like text is quoted exactly as every other export quotes it.
+    """
     values = {
         column: getattr(dataset, COLUMN_TO_FIELD.get(column, column))
         for column in COLUMNS
         if column != "owner"
     }
     values["owner"] = dataset.owner.get_username() if dataset.owner_id else ""
-    return [_cell(values[column]) for column in COLUMNS]
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
+    return [csv_cell(values[column]) for column in COLUMNS]
 
 
 def export_lines(datasets: Iterable) -> Iterator[str]:
     """Yield the catalog as CSV text, header first, one line per dataset (for a streamed download)."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
-    for dataset in datasets:
-        yield writer.writerow(export_row(dataset))
+    # Cells are already quoted by export_row; quoting is idempotent ("'=" no longer starts a formula).
+    return csv_lines(COLUMNS, (export_row(dataset) for dataset in datasets))
