@@ -30,7 +30,7 @@ VAR_DIR = Path(env.str("CUSTOS_VAR_DIR", default=str(BASE_DIR / "var")))
 
 if PRODUCTION:
     # Fail closed: a production process never invents its own secrets.
-    _required = ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "DATABASE_URL"]
+    _required = ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "SIGNING_KEY", "ALLOWED_HOSTS", "DATABASE_URL"]
     _missing = [name for name in _required if not env.str(name, default="").strip()]
     if _missing:
         raise ImproperlyConfigured(
@@ -39,6 +39,7 @@ if PRODUCTION:
     _dev_keys = {}
 else:
     _dev_keys = devkeys.load_or_create(VAR_DIR)
+    _dev_keys["SIGNING_KEY"] = devkeys.load_or_create_signing_key(VAR_DIR)
 
 SECRET_KEY = env.str("SECRET_KEY", default=_dev_keys.get("SECRET_KEY", ""))
 FIELD_ENCRYPTION_KEYS = [
@@ -46,6 +47,11 @@ FIELD_ENCRYPTION_KEYS = [
     for key in env.str("FIELD_ENCRYPTION_KEYS", default=_dev_keys.get("FIELD_ENCRYPTION_KEYS", "")).split(",")
     if key.strip()
 ]
+# The integrity key (compliance/crypto/signing.py): URL-safe base64 of a 32-byte Ed25519
+# seed that signs audit reports and checkpoints. After a rotation, list the old public
+# keys in SIGNING_PUBLIC_KEYS_EXTRA so what they signed still verifies.
+SIGNING_KEY = env.str("SIGNING_KEY", default=_dev_keys.get("SIGNING_KEY", ""))
+SIGNING_PUBLIC_KEYS_EXTRA = env.list("SIGNING_PUBLIC_KEYS_EXTRA", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -327,6 +333,14 @@ ACCESS_EXPORT_TTL_HOURS = env.int("ACCESS_EXPORT_TTL_HOURS", default=72)
 # root (never under STATIC_ROOT or MEDIA_ROOT), shared by the web servers.
 EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024**2)
+
+# --- Audit reports (compliance/reports/) -----------------------------------------
+# Rendered PDFs are stored here under generated names, outside the web root like evidence.
+REPORTS_ROOT = Path(env.str("REPORTS_ROOT", default=str(VAR_DIR / "reports")))
+# The report task's limits: below the broker's visibility timeout, so a long report is never delivered twice.
+REPORT_TASK_SOFT_TIME_LIMIT = env.int("REPORT_TASK_SOFT_TIME_LIMIT", default=1500)
+REPORT_TASK_TIME_LIMIT = env.int("REPORT_TASK_TIME_LIMIT", default=1560)
+REPORTS_QUEUE = env.str("REPORTS_QUEUE", default="") or None
 
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -36,3 +36,16 @@ def check_encrypted_models_have_early_primary_keys(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.security)
+def check_signing_key(app_configs, **kwargs):
+    """The integrity key (SIGNING_KEY) and every extra public key load."""
+    from compliance.crypto import signing
+
+    try:
+        signing.public_keys()
+        signing.active_key_id()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="crypto.E003")]
+    return []
