@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from compliance.controls import scoring
 from compliance.controls.models import (
     Assessment,
     AssessmentStatus,
@@ -26,6 +27,7 @@ from compliance.controls.models import (
     RequirementAssessment,
     RequirementAssessmentChange,
 )
+from compliance.controls.scoring import EVIDENCE_EXPIRED, Score, score  # noqa: F401  (the one score, re-exported)
 
 VIEW_FRAMEWORK = "controls.view_framework"
 VIEW_CONTROL = "controls.view_control"
@@ -37,7 +39,6 @@ NO_REQUIREMENT = "No such requirement."
 NO_CONTROL = "No such control."
 NO_ASSESSMENT = "No such assessment."
 NO_EVIDENCE = "No such evidence."
-EVIDENCE_EXPIRED = "evidence_expired"
 
 
 def _may(user, permission: str) -> bool:
@@ -220,15 +221,15 @@ def evidence_for_control(*, control: Control) -> QuerySet[Evidence]:
 
 
 def assessments_for_user(*, user) -> QuerySet[Assessment]:
-    """Return the assessments ``user`` may see, newest first, with framework, dataset and owner, and status counts."""
+    """Return the assessments ``user`` may see, newest first, with framework, dataset, owner and row counts.
+
+    Their scores come from ``scoring.assessment_scores`` (the one score), not from these counts.
+    """
     items = "items"
     return _visible(user, VIEW_ASSESSMENT, Assessment.objects.all()).select_related(
         "framework", "dataset", "owner"
     ).annotate(
         item_count=Count(items),
-        compliant_count=Count(items, filter=Q(items__status=AssessmentStatus.COMPLIANT)),
-        partial_count=Count(items, filter=Q(items__status=AssessmentStatus.PARTIALLY_COMPLIANT)),
-        not_applicable_count=Count(items, filter=Q(items__status=AssessmentStatus.NOT_APPLICABLE)),
         review_count=Count(items, filter=Q(items__needs_review=True)),
     ).order_by("-created_at", "-pk")
 
@@ -261,14 +262,6 @@ def item_history(*, item: RequirementAssessment) -> QuerySet[RequirementAssessme
     return item.changes.select_related("changed_by").order_by("-changed_at", "-pk")
 
 
-def score(compliant: int, partial: int, assessable: int, not_applicable: int) -> float | None:
-    """Return compliant + 0.5 × partially compliant over assessable minus not applicable, as a percentage; None when nothing counts."""
-    counted = assessable - not_applicable
-    if counted <= 0:
-        return None
-    return round(100 * (compliant + 0.5 * partial) / counted, 1)
-
-
 @dataclass
 class ControlState:
     code: str
@@ -295,13 +288,16 @@ class Row:
     current_evidence_count: int = 0
 
     @property
-    def evidence_expired(self) -> bool:
-        """All of the evidence linked to the requirement (directly or through a control) is past its expiry."""
-        return self.evidence_count > 0 and self.current_evidence_count == 0 and self.item.status != AssessmentStatus.NOT_APPLICABLE
+    def shown_status(self) -> str:
+        """The status the row counts as in the score (``scoring.counted_status``)."""
+        return scoring.counted_status(
+            self.item.status, evidence_count=self.evidence_count, current_evidence_count=self.current_evidence_count
+        )
 
     @property
-    def shown_status(self) -> str:
-        return EVIDENCE_EXPIRED if self.evidence_expired else self.item.status
+    def evidence_expired(self) -> bool:
+        """All of the evidence linked to the requirement (directly or through a control) is past its expiry."""
+        return self.shown_status == EVIDENCE_EXPIRED
 
     @property
     def shown_status_label(self) -> str:
@@ -346,19 +342,6 @@ FLAG_CHOICES = [
 
 
 @dataclass
-class Score:
-    label: str
-    compliant: int = 0
-    partial: int = 0
-    not_applicable: int = 0
-    total: int = 0
-
-    @property
-    def percent(self) -> float | None:
-        return score(self.compliant, self.partial, self.total, self.not_applicable)
-
-
-@dataclass
 class Section:
     requirement: Requirement
     rows: list[Row]
@@ -379,17 +362,6 @@ class ItemFilters:
     flag: str = ""
     section: int | None = None
     owner: int | None = None
-
-
-def _count(target: Score, row: Row) -> None:
-    target.total += 1
-    status = row.shown_status
-    if status == AssessmentStatus.COMPLIANT:
-        target.compliant += 1
-    elif status == AssessmentStatus.PARTIALLY_COMPLIANT:
-        target.partial += 1
-    elif status == AssessmentStatus.NOT_APPLICABLE:
-        target.not_applicable += 1
 
 
 def assessment_page(*, assessment: Assessment, filters: ItemFilters | None = None, today: date | None = None) -> AssessmentPage:
@@ -416,26 +388,11 @@ def assessment_page(*, assessment: Assessment, filters: ItemFilters | None = Non
     )
     requirement_ids = [item.requirement_id for item in items]
     # Controls mapped to the requirements, and the evidence behind requirements and controls.
-    mapping = list(
-        Control.requirements.through.objects.filter(requirement_id__in=requirement_ids).values_list(
-            "requirement_id", "control_id", "control__code", "control__title", "control__automated_status"
-        )
-    )
-    control_ids = {row[1] for row in mapping}
-    evidence_by_requirement: dict[int, dict[int, bool]] = defaultdict(dict)
-    for requirement_id, evidence_id, expires_on in Evidence.requirements.through.objects.filter(
-        requirement_id__in=requirement_ids
-    ).values_list("requirement_id", "evidence_id", "evidence__expires_on"):
-        evidence_by_requirement[requirement_id][evidence_id] = expires_on is None or expires_on >= today
-    evidence_by_control: dict[int, dict[int, bool]] = defaultdict(dict)
-    for control_id, evidence_id, expires_on in Evidence.controls.through.objects.filter(
-        control_id__in=control_ids
-    ).values_list("control_id", "evidence_id", "evidence__expires_on"):
-        evidence_by_control[control_id][evidence_id] = expires_on is None or expires_on >= today
+    facts = scoring.evidence_facts(requirement_ids=requirement_ids, today=today)
+    evidence_by_requirement = facts.evidence
     controls_by_requirement: dict[int, list[ControlState]] = defaultdict(list)
-    for requirement_id, control_id, code, title, automated in mapping:
+    for requirement_id, _control_id, code, title, automated in facts.mapping:
         controls_by_requirement[requirement_id].append(ControlState(code, title, automated))
-        evidence_by_requirement[requirement_id].update(evidence_by_control.get(control_id, {}))
 
     sections_by_root: dict[int, Section] = {}
     roots = {
@@ -459,8 +416,8 @@ def assessment_page(*, assessment: Assessment, filters: ItemFilters | None = Non
         section = sections_by_root.get(root)
         if section is None:
             section = sections_by_root[root] = Section(roots[root], [], Score(f"{roots[root].ref} {roots[root].title}"))
-        _count(section.score, row)
-        _count(overall, row)
+        section.score.add(row.shown_status)
+        overall.add(row.shown_status)
         if _row_matches(row, filters):
             section.rows.append(row)
             shown += 1

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from compliance.controls import selectors, services
+from compliance.controls import scoring, selectors, services
 from compliance.controls.forms import AssessmentForm, BulkStatusForm, ItemFilterForm, ItemForm
 from compliance.controls.views.common import ADD_ASSESSMENT, CHANGE_ITEM, VIEW_ASSESSMENT, query_string, required
 from datasets.selectors import visible_datasets
@@ -20,15 +20,8 @@ ASSESSMENTS_PER_PAGE = 50
 def assessment_list(request):
     """The assessments, newest first, with framework, scope, period, owner and score."""
     page = Paginator(selectors.assessments_for_user(user=request.user), ASSESSMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        (
-            assessment,
-            selectors.score(
-                assessment.compliant_count, assessment.partial_count, assessment.item_count, assessment.not_applicable_count
-            ),
-        )
-        for assessment in page
-    ]
+    scores = scoring.assessment_scores(assessment_ids=[assessment.pk for assessment in page])
+    rows = [(assessment, scores[assessment.pk].percent) for assessment in page]
     context = {"page": page, "rows": rows, "may_add": request.user.has_perm(ADD_ASSESSMENT)}
     return render(request, "controls/assessment_list.html", context)
 
