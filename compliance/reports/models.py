@@ -11,7 +11,9 @@ from django.utils import timezone
 class AuditReport(models.Model):
     """A PDF audit report asked for by a manager or an auditor, rendered by a Celery task.
 
-    The request names a period, the frameworks (catalog codes) and the sections
+    ``requested_by`` is the person whose permissions the report reads with: the
+    user in the browser, or the creator of the API key a program used
+    (``requested_by_key``). The request names a period, the frameworks (catalog codes) and the sections
     (see ``compliance.reports.sections.SECTIONS``) to include. The task moves the
     report from queued to running to done (or failed, with a reason a person can
     read), raising ``progress`` as sections render. A done report's file lives
@@ -31,6 +33,15 @@ class AuditReport(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="identifier")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="requested by"
+    )
+    requested_by_key = models.ForeignKey(
+        "accounts.ApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="requested through API key",
+        help_text="Set when a program asked through the API; the report then reads with the key creator's permissions.",
     )
     requested_at = models.DateTimeField(default=timezone.now, verbose_name="requested")
     period_start = models.DateField(verbose_name="period start")
