@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "compliance.accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "compliance.accounts.middleware.MFARequiredMiddleware",
+    # After MFA: warns or refuses DPOs, stewards and ML engineers overdue on training (TRAINING_GATE).
+    "compliance.staff_training.gate.TrainingGateMiddleware",
     "compliance.accounts.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -118,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "compliance.context_processors.navigation",
+                "compliance.staff_training.gate.training_gate",
             ],
         },
     },
@@ -327,6 +330,35 @@ ERASURE_CERTIFICATE_QUEUE = env.str("ERASURE_CERTIFICATE_QUEUE", default="") or 
 # outside the web root, and deleted this many hours after they are generated.
 ACCESS_EXPORT_ROOT = Path(env.str("ACCESS_EXPORT_ROOT", default=str(VAR_DIR / "access-exports")))
 ACCESS_EXPORT_TTL_HOURS = env.int("ACCESS_EXPORT_TTL_HOURS", default=72)
+
+# --- Staff training (compliance/staff_training/, docs/training.md) ----------------
+# An open assignment is "due soon" this many days before its due date; a recurring
+# course's renewal is assigned this many days before the completion lapses.
+TRAINING_DUE_SOON_DAYS = env.int("TRAINING_DUE_SOON_DAYS", default=14)
+TRAINING_RENEWAL_NOTICE_DAYS = env.int("TRAINING_RENEWAL_NOTICE_DAYS", default=30)
+# The check training.staff_current fails below this share of in-scope employees current.
+TRAINING_CURRENT_THRESHOLD = env.float("TRAINING_CURRENT_THRESHOLD", default=0.95)
+# "warn": a banner on every page for a DPO, data steward or ML engineer overdue on training;
+# "block": also refuse them the personal-data pages below (403 page naming the course; audited).
+TRAINING_GATE = env.str("TRAINING_GATE", default="warn")
+TRAINING_GATE_ROLES = ["DPO", "Data steward", "ML engineer"]
+# URL names ("namespace:name") or whole namespaces ("namespace") the block mode refuses.
+TRAINING_GATE_PROTECTED_VIEWS = env.list(
+    "TRAINING_GATE_PROTECTED_VIEWS",
+    default=[
+        "consent:subject_search",
+        "consent:subject_detail",
+        "consent:subject_reveal",
+        "consent:subject_receipt",
+        "consent:record",
+        "consent:withdraw",
+        "consent:event_receipt",
+        "consent:import_errors",
+        "erasure",
+    ],
+)
+if TRAINING_GATE not in ("warn", "block"):
+    raise ImproperlyConfigured(f"TRAINING_GATE must be 'warn' or 'block', not {TRAINING_GATE!r}.")
 
 # --- Compliance controls (compliance/controls/) --------------------------------
 # Evidence files are stored here encrypted, under generated names: outside the web
