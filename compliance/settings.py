@@ -295,6 +295,8 @@ CONNECTOR_FILESYSTEM_ROOTS = env.list("CONNECTOR_FILESYSTEM_ROOTS", default=[str
 CUSTOS_CONTROLLER_NAME = env.str("CUSTOS_CONTROLLER_NAME", default="Custos demo organisation")
 CUSTOS_CONTROLLER_CONTACT = env.str("CUSTOS_CONTROLLER_CONTACT", default="privacy@example.org")
 CUSTOS_CONTROLLER_ADDRESS = env.str("CUSTOS_CONTROLLER_ADDRESS", default="")
+# The data protection officer's contact, as the record of processing (GDPR Art. 30(1)(a)) names it.
+CUSTOS_DPO_CONTACT = env.str("CUSTOS_DPO_CONTACT", default="dpo@example.org")
 CUSTOS_PRIVACY_POLICY_URL = env.str("CUSTOS_PRIVACY_POLICY_URL", default="")
 CUSTOS_WITHDRAWAL_METHOD = env.str(
     "CUSTOS_WITHDRAWAL_METHOD",
@@ -442,6 +444,10 @@ CELERY_BEAT_SCHEDULE = {
     "erasure-sweep-expired-leases": {"task": "consent.erasure.sweep_expired_leases", "schedule": 60.0},
     # The automated checks (compliance/controls/checks/): results kept per run, mapped controls turn red or green.
     "controls-run-checks": {"task": "controls.run_checks", "schedule": 3600.0},
+    # Today's score of every assessment, one row per day updated in place: hourly catches a missed run (12-month trends).
+    "controls-snapshot-scores": {"task": "controls.snapshot_scores", "schedule": 3600.0},
+    # The manager dashboard's figures (compliance.reports), shown with their age.
+    "reports-refresh-dashboard": {"task": "reports.refresh_dashboard", "schedule": 600.0},
     # Access exports: re-send lost location reads, delete archives past ACCESS_EXPORT_TTL_HOURS.
     "access-sweep": {"task": "consent.erasure.sweep_access_requests", "schedule": 60.0},
 }

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from compliance.audit.services import record_event
 from compliance.controls import evidence_files
+from compliance.controls.queue import enqueue_score_snapshots
 from compliance.controls.models import (
     Assessment,
     AssessmentScope,
@@ -190,6 +191,7 @@ def create_assessment(
             "requirements": len(rows),
         },
     )
+    enqueue_score_snapshots(assessment_ids=[assessment.pk])
     return assessment
 
 
@@ -260,6 +262,8 @@ def update_requirement_assessment(
             "reviewed": reviewed,
         },
     )
+    if "status" in changes:
+        enqueue_score_snapshots(assessment_ids=[item.assessment_id])
     return item
 
 
@@ -312,6 +316,7 @@ def bulk_update_status(
             target=assessment,
             data={"status": status, "count": len(changed), "refs": [item.requirement.ref for item in changed][:200]},
         )
+        enqueue_score_snapshots(assessment_ids=[assessment.pk])
     return len(changed)
 
 
@@ -410,6 +415,8 @@ def _save_evidence(*, actor, uid, stored_name, content: bytes, controls, require
             "requirements": sorted(f"{r.framework.code}:{r.ref}" for r in requirements),
         },
     )
+    # Evidence backs requirements of any assessment: its dates and links move their scores.
+    enqueue_score_snapshots(assessment_ids=None)
     return evidence
 
 
@@ -456,6 +463,8 @@ def update_evidence(
         target=evidence,
         data={"uid": str(evidence.uid), "sha256": evidence.sha256, "changed": changed},
     )
+    # Evidence backs requirements of any assessment: its dates and links move their scores.
+    enqueue_score_snapshots(assessment_ids=None)
     return evidence
 
 

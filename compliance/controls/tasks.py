@@ -1,10 +1,10 @@
-"""Celery tasks of the controls app: the automated checks, hourly on beat and on demand."""
+"""Celery tasks of the controls app: the automated checks and the score snapshots, hourly on beat and on demand."""
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from compliance.audit.actors import SystemActor
-from compliance.controls import check_services
+from compliance.controls import check_services, score_services
 
 
 # The audit-chain check walks the whole log: allow it longer than the default five minutes, still well below the
@@ -24,3 +24,9 @@ def run_checks_task(user_id: int | None = None, keys: list[str] | None = None) -
         if actor is None:
             return 0
     return len(check_services.run_checks(actor=actor, keys=keys))
+
+
+@shared_task(name="controls.snapshot_scores", ignore_result=True)
+def snapshot_scores_task(assessment_ids: list[int] | None = None) -> int:
+    """Store today's score of the assessments (all when None), hourly on beat and after each assessment change."""
+    return score_services.take_score_snapshots(actor=SystemActor("score snapshots"), assessment_ids=assessment_ids)

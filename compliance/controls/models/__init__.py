@@ -1,4 +1,4 @@
-"""The controls app's models: catalogs and assessments (frameworks.py, assessments.py), evidence and automated checks (evidence.py, checks.py)."""
+"""The controls app's models: catalogs and assessments (frameworks.py, assessments.py), evidence and automated checks (evidence.py, checks.py), score snapshots (scores.py)."""
 
 from compliance.controls.models.assessments import (
     Assessment,
@@ -11,6 +11,7 @@ from compliance.controls.models.checks import CheckResult, CheckStatus, Encrypti
 from compliance.controls.models.controls import AutomatedStatus, Control, ControlStatus
 from compliance.controls.models.evidence import Evidence
 from compliance.controls.models.frameworks import Framework, Requirement, RequirementImplementation
+from compliance.controls.models.scores import ScoreSnapshot
 
 __all__ = [
     "Assessment",
@@ -28,4 +29,5 @@ __all__ = [
     "RequirementAssessment",
     "RequirementAssessmentChange",
     "RequirementImplementation",
+    "ScoreSnapshot",
 ]
