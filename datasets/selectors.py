@@ -639,3 +639,35 @@ def share_link_for_token(*, token: str) -> ShareLink:
     if link is None:
         raise Http404("No such share link.")
     return link
+
+
+# --- Registers for exports and the record of processing -------------------------------------
+
+
+def locations_for_user(*, user) -> QuerySet[StorageLocation]:
+    """Return the storage locations of every dataset ``user`` may see, with the dataset's slug; never their secrets.
+
+    The encrypted connection settings are not even loaded (``defer``): a
+    location is described by its redacted ``display_target``.
+    """
+    return (
+        StorageLocation.objects.filter(dataset__in=visible_datasets(user))
+        .select_related("dataset")
+        .defer("connection", "dataset__description")
+        .order_by("dataset__slug", "name", "pk")
+    )
+
+
+def recipient_organisations(*, datasets: Iterable[Dataset]) -> dict[int, list[str]]:
+    """Return, per dataset id, the organisations its versions were shared with (by name, each once; one query).
+
+    Only the organisation is read, never the recipient person's name.
+    """
+    found: dict[int, set[str]] = defaultdict(set)
+    rows = ShareLink.objects.filter(version__dataset__in=[dataset.pk for dataset in datasets]).values_list(
+        "version__dataset_id", "recipient_organisation"
+    )
+    for dataset_id, organisation in rows.distinct():
+        if organisation.strip():
+            found[dataset_id].add(organisation.strip())
+    return {dataset_id: sorted(names) for dataset_id, names in found.items()}

@@ -505,3 +505,13 @@ def evidence_links(*, evidence: Evidence) -> dict:
         "controls": list(evidence.controls.order_by("code")),
         "requirements": list(evidence.requirements.select_related("framework").order_by("framework__code", "position")),
     }
+
+
+# --- Registers for exports -------------------------------------------------------------------
+
+
+def requirement_assessments_for_user(*, user) -> QuerySet[RequirementAssessment]:
+    """Return every requirement's status in every assessment ``user`` may see, with assessment, framework, requirement and owner joined."""
+    return _visible(user, VIEW_ASSESSMENT, RequirementAssessment.objects.all()).select_related(
+        "assessment__framework", "assessment__dataset", "requirement", "owner"
+    ).order_by("assessment_id", "requirement__position", "pk")
