@@ -73,6 +73,10 @@ REPORTS_USE = [
     "reports.download_auditreport",
 ]
 
+# The manager dashboard (compliance/reports/, figures without personal data) and the auditor's workspace.
+REPORTS_DASHBOARD = ["reports.view_dashboardsummary"]
+REPORTS_WORKSPACE = ["reports.view_workspace"]
+
 # Reading the training roster, courses, policies, assignments, completions, imports and statements.
 # Everyone sees their own training through staff_training.selectors (object-level), not these.
 STAFF_TRAINING_READ = [
@@ -136,6 +140,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "erasure.change_accessrequest",
         "erasure.download_accessrequest",
         *CONTROLS_READ,
+        *REPORTS_DASHBOARD,
     ],
     Role.COMPLIANCE_MANAGER: [
         "audit.view_auditevent",
@@ -147,7 +152,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *ERASURE_READ,
         *CONTROLS_READ,
         *CONTROLS_MANAGE,
+        *STAFF_TRAINING_READ,
+        *STAFF_TRAINING_MANAGE,
         *REPORTS_USE,
+        *REPORTS_DASHBOARD,
+        *REPORTS_WORKSPACE,
     ],
     Role.AUDITOR: [
         "audit.view_auditevent",
@@ -157,8 +166,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CONSENT_READ,
         *ERASURE_READ,
         *CONTROLS_READ,
+        *STAFF_TRAINING_READ,
         # Generating a report writes nothing the auditor audits: it reads every register and signs the result.
         *REPORTS_USE,
+        *REPORTS_DASHBOARD,
+        *REPORTS_WORKSPACE,
     ],
     # Stewards and engineers see only what is granted to them (object permissions).
     Role.DATA_STEWARD: ["datasets.add_dataset"],

@@ -91,7 +91,7 @@ class Assignment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["employee", "policy_version"],
-                condition=models.Q(policy_version__isnull=False),
+                condition=models.Q(policy_version__isnull=False) & ~models.Q(status="cancelled"),
                 name="staff_training_assignment_once_per_policy_version",
             ),
             models.UniqueConstraint(

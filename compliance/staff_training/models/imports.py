@@ -69,10 +69,19 @@ class XapiStatement(models.Model):
         ACCEPTED = "accepted", "Accepted"
         REJECTED = "rejected", "Rejected"
 
+    class Problem(models.TextChoices):
+        MALFORMED = "malformed", "Malformed statement"
+        UNSUPPORTED_VERB = "unsupported_verb", "Verb not accepted"
+        UNKNOWN_ACTOR = "unknown_actor", "Unknown actor"
+        UNKNOWN_ACTIVITY = "unknown_activity", "Unknown activity"
+        FAILING_SCORE = "failing_score", "Failing score"
+        NOT_ASSIGNED = "not_assigned", "Not assigned"
+
     id = models.BigAutoField(primary_key=True)
     statement_id = models.UUIDField(unique=True, verbose_name="statement id")
     status = models.CharField(max_length=10, choices=Status.choices)
     reason = models.CharField(max_length=300, blank=True, help_text="Why it was rejected.")
+    problem = models.CharField(max_length=20, choices=Problem.choices, blank=True, help_text="The kind of rejection.")
     verb = models.CharField(max_length=300, blank=True)
     activity_id = models.CharField(max_length=500, blank=True, verbose_name="activity id")
     actor_index = models.CharField(max_length=32, blank=True, help_text="Blind index of the actor's mailbox.")
