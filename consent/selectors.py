@@ -9,15 +9,26 @@ queries, however many subjects there are.
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from compliance.crypto.blind_index import NormalisationError, blind_index_candidates
-from consent.models import ConsentEvent, ConsentState, ConsentStatus, DataSubject, PrivacyNotice, Purpose
+from consent import paging
+from consent.models import (
+    ConsentEvent,
+    ConsentState,
+    ConsentStateCount,
+    ConsentStatus,
+    ConsentWeekCount,
+    DataSubject,
+    PrivacyNotice,
+    Purpose,
+    SubjectCount,
+)
 from datasets.fields import Has
 from datasets.models import Dataset, DatasetVersion, StorageLocation, SubjectKey
 from datasets.selectors import versions_matching_subject, visible_datasets
@@ -29,6 +40,7 @@ NO_SUBJECT = "No such data subject."
 NO_PURPOSE = "No such purpose."
 NO_EVENT = "No such consent event."
 TIMELINE_LIMIT = 500
+SUBJECTS_PER_PAGE = 50
 
 
 # --- The consent check -----------------------------------------------------------------
@@ -103,8 +115,8 @@ def visible_subjects(user) -> QuerySet[DataSubject]:
     return DataSubject.objects.all()
 
 
-def search_subjects(*, user, query: str = "", now: datetime | None = None) -> QuerySet[DataSubject]:
-    """Return the subjects matching ``query``, newest first, each with ``granted_count``.
+def search_subjects(*, user, query: str = "") -> QuerySet[DataSubject]:
+    """Return the subjects matching ``query``, newest first (ties by external id, descending).
 
     The query matches an external id exactly or by its beginning, or an email
     address or phone number exactly, through their blind indexes (so the
@@ -120,16 +132,33 @@ def search_subjects(*, user, query: str = "", now: datetime | None = None) -> Qu
             except NormalisationError:
                 continue
         subjects = subjects.filter(condition)
-    granted = (
-        ConsentState.objects.filter(_granted_now(now or timezone.now()), subject=OuterRef("pk"))
-        .order_by()
-        .values("subject")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    return subjects.annotate(granted_count=Coalesce(Subquery(granted, output_field=IntegerField()), Value(0))).order_by(
-        "-created_at", "external_id"
-    )
+    return subjects.order_by(*paging.ORDER)
+
+
+def subject_page(
+    *, user, query: str = "", cursor: str | None = None, size: int = SUBJECTS_PER_PAGE, now: datetime | None = None
+) -> paging.KeysetPage:
+    """Return a page of ``search_subjects`` by keyset (``cursor`` from a previous page), each row with ``granted_count``.
+
+    Two queries whatever the page's depth and the number of subjects: the
+    page's rows from the cursor's position (``consent.paging``), then the
+    current grants of those rows only, grouped by subject. No count of all
+    subjects. Raises ``paging.BadCursor`` (with the message to show) for a
+    cursor that was changed.
+    """
+    page = paging.keyset_page(search_subjects(user=user, query=query), cursor=cursor, size=size)
+    granted = {}
+    if page.rows:
+        granted = dict(
+            ConsentState.objects.filter(_granted_now(now or timezone.now()), subject__in=[subject.pk for subject in page.rows])
+            .order_by()
+            .values("subject")
+            .annotate(total=Count("pk"))
+            .values_list("subject", "total")
+        )
+    for subject in page.rows:
+        subject.granted_count = granted.get(subject.pk, 0)
+    return page
 
 
 def subject_by_external_id(*, external_id: str) -> DataSubject:
@@ -241,53 +270,89 @@ class PurposeCoverage:
     none: int = 0
 
 
+def subject_count() -> int:
+    """Return how many data subjects Custos knows, from the maintained count (one single-row read)."""
+    return SubjectCount.objects.filter(pk=SubjectCount.SINGLETON).values_list("subjects", flat=True).first() or 0
+
+
 def _coverage(purposes: list[Purpose], now: datetime) -> list[PurposeCoverage]:
-    """Return the coverage of ``purposes`` in two queries: state counts grouped by purpose, and the subject count."""
+    """Return the coverage of ``purposes`` in three queries, none growing with the consent tables.
+
+    The maintained state counts by purpose and status (``ConsentStateCount``),
+    the grants past their expiry the lapse task has not recorded yet (an
+    index range on ``consent_state_expiry``, as small as the task's backlog:
+    they count as expired, not granted), and the maintained subject count.
+    """
     if not purposes:
         return []
-    counts = {
-        row["purpose"]: row
-        for row in ConsentState.objects.filter(purpose__in=[purpose.pk for purpose in purposes])
+    ids = [purpose.pk for purpose in purposes]
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for purpose_id, status, subjects in ConsentStateCount.objects.filter(purpose__in=ids).values_list("purpose", "status", "subjects"):
+        counts[purpose_id][status] = subjects
+    lapsed = dict(
+        ConsentState.objects.filter(purpose__in=ids, status=ConsentStatus.GRANTED, expires_at__lte=now)
         .order_by()
         .values("purpose")
-        .annotate(
-            granted=Count("pk", filter=_granted_now(now)),
-            withdrawn=Count("pk", filter=Q(status=ConsentStatus.WITHDRAWN)),
-            refused=Count("pk", filter=Q(status=ConsentStatus.REFUSED)),
-            expired=Count("pk", filter=_lapsed_now(now)),
-            total=Count("pk"),
-        )
-    }
-    subjects = DataSubject.objects.count()
+        .annotate(total=Count("pk"))
+        .values_list("purpose", "total")
+    )
+    subjects = subject_count()
     coverage = []
     for purpose in purposes:
-        row = counts.get(purpose.pk, defaultdict(int))
+        row, late = counts[purpose.pk], lapsed.get(purpose.pk, 0)
         coverage.append(
             PurposeCoverage(
                 purpose=purpose,
-                granted=row["granted"],
-                withdrawn=row["withdrawn"],
-                refused=row["refused"],
-                expired=row["expired"],
-                none=subjects - row["total"],
+                granted=row[ConsentStatus.GRANTED] - late,
+                withdrawn=row[ConsentStatus.WITHDRAWN],
+                refused=row[ConsentStatus.REFUSED],
+                expired=row[ConsentStatus.EXPIRED] + late,
+                none=subjects - sum(row.values()),
             )
         )
     return coverage
 
 
 def purposes_with_coverage(*, user, now: datetime | None = None) -> list[PurposeCoverage]:
-    """Return every purpose ``user`` may see, by name, with its consent coverage.
+    """Return every purpose ``user`` may see, by name, with its consent coverage (``granted`` is the active consents).
 
-    Three queries whatever the number of subjects and purposes: the purposes,
-    the state counts grouped by purpose, and the number of subjects (those
+    Four queries whatever the number of subjects, events and purposes: the
+    purposes, then ``_coverage``'s three reads of maintained counts (those
     without a state for a purpose count as ``none``).
     """
     return _coverage(list(visible_purposes(user).order_by("name", "code")), now or timezone.now())
 
 
 def coverage_for_purpose(*, purpose: Purpose, now: datetime | None = None) -> PurposeCoverage:
-    """Return one purpose's consent coverage (two queries)."""
+    """Return one purpose's consent coverage (three queries of maintained counts)."""
     return _coverage([purpose], now or timezone.now())[0]
+
+
+@dataclass(frozen=True)
+class WeekTotal:
+    """How many consent events of a status occurred in the week starting ``week`` (a Monday, UTC)."""
+
+    week: date
+    events: int
+
+
+def consent_events_per_week(
+    *, user, status: str = ConsentStatus.WITHDRAWN, weeks: int = 12, purpose: Purpose | None = None, now: datetime | None = None
+) -> list[WeekTotal]:
+    """Return the events of ``status`` per week over the last ``weeks`` weeks (this one last), zeros included.
+
+    Withdrawals by default, across the purposes ``user`` may see (or one
+    ``purpose``). One query of the maintained weekly counts
+    (``ConsentWeekCount``), whatever the number of events; weeks run Monday to
+    Sunday in UTC, by when the person acted (``occurred_at``).
+    """
+    today = (now or timezone.now()).astimezone(UTC).date()
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    rows = ConsentWeekCount.objects.filter(status=status, week__gte=first, purpose__in=visible_purposes(user))
+    if purpose is not None:
+        rows = rows.filter(purpose=purpose)
+    totals = dict(rows.order_by().values("week").annotate(total=Sum("events")).values_list("week", "total"))
+    return [WeekTotal(week=first + timedelta(weeks=n), events=totals.get(first + timedelta(weeks=n), 0)) for n in range(weeks)]
 
 
 def all_purposes() -> QuerySet[Purpose]:
@@ -328,11 +393,15 @@ def consent_based_purposes_without_notice(*, now: datetime) -> QuerySet[Purpose]
 
 
 def notices_for_purpose(*, purpose: Purpose) -> QuerySet[PrivacyNotice]:
-    """Return the purpose's notices, newest effective first, with how many consents name each."""
+    """Return the purpose's notices, newest effective first, with how many consent events name each.
+
+    ``event_count`` reads the maintained count (``NoticeEventCount``, one row
+    per notice joined in), not the events: constant however many there are.
+    """
     return (
         PrivacyNotice.objects.filter(purpose=purpose)
         .select_related("created_by")
-        .annotate(event_count=Count("consent_events"))
+        .annotate(event_count=Coalesce(F("event_tally__events"), Value(0)))
         .order_by("-effective_at", "-pk")
     )
 

@@ -55,6 +55,10 @@ class DataSubject(models.Model):
                 name="consent_datasubject_region_needs_country",
             ),
         ]
+        indexes = [
+            # The subject list's keyset paging: newest first, ties by external id (consent.paging).
+            models.Index(fields=["created_at", "external_id"], name="consent_subject_keyset"),
+        ]
 
     def __str__(self) -> str:
         return self.external_id

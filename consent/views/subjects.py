@@ -5,7 +5,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,9 +15,8 @@ from consent import selectors, services
 from consent.erasure import selectors as erasure_selectors
 from consent.forms import RecordConsentForm, SubjectSearchForm, WithdrawForm, add_service_errors
 from consent.masking import masked_identifiers
+from consent.paging import BadCursor
 from consent.services.subjects import REVEAL_PERMISSION
-
-SUBJECTS_PER_PAGE = 50
 
 view_subjects_required = permission_required(selectors.VIEW_SUBJECT, raise_exception=True)
 
@@ -34,15 +32,19 @@ def _json_download(document: dict, filename: str) -> HttpResponse:
 @require_GET
 @view_subjects_required
 def subject_search(request):
-    """Find subjects by external id, or by exact email or phone through the blind index; identifiers masked."""
+    """Find subjects by external id, or by exact email or phone through the blind index; identifiers masked; keyset pages."""
     form = SubjectSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(selectors.search_subjects(user=request.user, query=query), SUBJECTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    rows = [(subject, masked_identifiers(subject)) for subject in page.object_list]
-    context = {"form": form, "page": page, "rows": rows, "query": urlencode({"q": query}) if query else ""}
-    return render(request, "consent/subject_search.html", context)
+    status, cursor_error = 200, ""
+    try:
+        page = selectors.subject_page(user=request.user, query=query, cursor=request.GET.get("cursor") or None)
+    except BadCursor as error:
+        # A changed or stale link: say so, and show the first page rather than guess a position.
+        status, cursor_error = 400, str(error)
+        page = selectors.subject_page(user=request.user, query=query)
+    rows = [(subject, masked_identifiers(subject)) for subject in page.rows]
+    context = {"form": form, "page": page, "rows": rows, "query": urlencode({"q": query}) if query else "", "cursor_error": cursor_error}
+    return render(request, "consent/subject_search.html", context, status=status)
 
 
 def _subject_page(request, subject, *, revealed=None, record_form=None):

@@ -113,7 +113,9 @@ def test_search_by_external_id_or_exact_identifier(dpo, subject, make_subject, q
 def test_search_counts_current_grants(dpo, grant, subject):
     grant(subject)
 
-    assert selectors.search_subjects(user=dpo).get().granted_count == 1
+    (row,) = selectors.subject_page(user=dpo).rows
+
+    assert row.granted_count == 1
 
 
 def test_search_shows_nothing_without_the_view_permission(make_user, subject):

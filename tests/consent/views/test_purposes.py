@@ -64,6 +64,20 @@ def test_the_list_makes_the_same_queries_for_10_and_1000_subjects(dpo_client, pu
     assert response.context["coverage"][0].granted == 1000
 
 
+def test_the_detail_makes_the_same_queries_for_10_and_1000_subjects(dpo_client, purpose, django_assert_max_num_queries):
+    url = reverse("consent:purpose_detail", args=["marketing"])
+    _grant_many(purpose, 10)
+    with CaptureQueriesContext(connection) as with_ten:
+        dpo_client.get(url)
+
+    _grant_many(purpose, 990, start=10)
+    with django_assert_max_num_queries(len(with_ten)):
+        response = dpo_client.get(url)
+
+    assert response.context["coverage"].granted == 1000
+    assert [notice.event_count for notice in response.context["notices"]] == [1000]
+
+
 def test_a_dpo_creates_a_purpose(dpo_client):
     response = dpo_client.post(
         reverse("consent:purpose_create"),

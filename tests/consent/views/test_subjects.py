@@ -103,6 +103,50 @@ def test_search_makes_the_same_queries_for_10_and_1000_subjects(dpo_client, djan
     assert len(response.context["rows"]) == 50
 
 
+def test_a_deep_page_makes_the_same_queries_as_the_first(dpo_client, django_assert_max_num_queries):
+    url = reverse("consent:subject_search")
+    _bulk_subjects(1000)
+    with CaptureQueriesContext(connection) as on_first:
+        first = dpo_client.get(url)
+    first_queries = list(on_first.captured_queries)  # read now: each request empties the connection's log
+    cursor = first.context["page"].next_cursor
+    for _ in range(17):  # the page at 90% depth
+        cursor = dpo_client.get(url, {"cursor": cursor}).context["page"].next_cursor
+
+    with django_assert_max_num_queries(len(first_queries)):
+        response = dpo_client.get(url, {"cursor": cursor})
+
+    assert len(response.context["rows"]) == 50
+    assert not any("COUNT(" in query["sql"].upper() and "consent_datasubject" in query["sql"] for query in first_queries)
+
+
+def test_the_next_and_previous_links_walk_the_list_keeping_the_search(dpo_client):
+    _bulk_subjects(120)
+    url = reverse("consent:subject_search")
+
+    first = dpo_client.get(url, {"q": "bulk-"})
+    content = first.content.decode()
+    assert 'rel="next"' in content and 'rel="prev"' not in content and "Page 1 of" not in content
+    second = dpo_client.get(url, {"q": "bulk-", "cursor": first.context["page"].next_cursor})
+    assert 'href="?q=bulk-&amp;cursor=' in second.content.decode()
+    back = dpo_client.get(url, {"q": "bulk-", "cursor": second.context["page"].previous_cursor})
+
+    seen = [subject.external_id for subject, _ in first.context["rows"] + second.context["rows"]]
+    assert len(seen) == len(set(seen)) == 100
+    assert [subject.external_id for subject, _ in back.context["rows"]] == seen[:50]
+
+
+def test_a_changed_cursor_is_a_clear_400_with_the_first_page(dpo_client):
+    _bulk_subjects(60)
+    url = reverse("consent:subject_search")
+
+    response = dpo_client.get(url, {"cursor": "not-a-cursor"})
+
+    assert response.status_code == 400
+    assert "This page link is damaged or out of date, so the list starts again from its first page." in response.content.decode()
+    assert len(response.context["rows"]) == 50 and not response.context["page"].has_previous
+
+
 # --- Detail and reveal -------------------------------------------------------------------------
 
 
