@@ -32,7 +32,7 @@ from consent.erasure import access_selectors
 from consent.erasure import selectors as erasure_selectors
 from datasets import selectors as dataset_selectors
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 1000
 CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
