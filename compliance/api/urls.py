@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("datasets.api.urls")),
     path("", include("consent.api.urls")),
     path("", include("consent.erasure.api.urls")),
+    path("", include("compliance.staff_training.api.urls")),
+    path("", include("compliance.reports.api_urls")),
 ]

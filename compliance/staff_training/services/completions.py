@@ -31,14 +31,19 @@ def _complete(assignment: Assignment, *, completed_at: datetime, now: datetime) 
     assignment.save(update_fields=["status", "completed_at", "expires_at", "status_changed_at"])
 
 
+def percent(value: Decimal) -> str:
+    """Return a percentage as people write it: ``80%``, ``82.5%``."""
+    return f"{Decimal(value).normalize():f}%"
+
+
 def check_score(course: Course, score: Decimal | None) -> str | None:
     """Return why ``score`` does not pass ``course``, or None when it does (or none is needed)."""
     if course.passing_score is None:
         return None
     if score is None:
-        return f"{course.code} needs a score of at least {course.passing_score:g}% and none was given."
+        return f"{course.code} needs a score of at least {percent(course.passing_score)} and none was given."
     if score < course.passing_score:
-        return f"A score of {score:g}% is below {course.code}'s passing score of {course.passing_score:g}%."
+        return f"A score of {percent(score)} is below {course.code}'s passing score of {percent(course.passing_score)}."
     return None
 
 
