@@ -73,7 +73,7 @@ class RosterFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Training",
         required=False,
-        choices=[("", "Any active"), ("overdue", "Overdue"), ("current", "Current"), ("inactive", "Left (inactive)")],
+        choices=[("", "Everyone"), ("active", "Active"), ("overdue", "Overdue"), ("current", "Current (nothing overdue)"), ("inactive", "Left (inactive)")],
     )
 
     def __init__(self, *args, departments: list[str] = (), **kwargs):
