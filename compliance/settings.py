@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -244,6 +245,7 @@ SPECTACULAR_SETTINGS = {
         "ConsentImportFormatEnum": "consent.models.ConsentImport.Format",
         "LawfulBasisEnum": "datasets.models.LawfulBasis",
         "RegimeEnum": "consent.jurisdictions.Regime",
+        "AuditReportStatusEnum": "compliance.reports.models.AuditReport.Status",
     },
 }
 
@@ -450,6 +452,14 @@ CELERY_BEAT_SCHEDULE = {
     "reports-refresh-dashboard": {"task": "reports.refresh_dashboard", "schedule": 600.0},
     # Access exports: re-send lost location reads, delete archives past ACCESS_EXPORT_TTL_HOURS.
     "access-sweep": {"task": "consent.erasure.sweep_access_requests", "schedule": 60.0},
+    # Staff training: the rules nightly (statuses, renewals, new policy versions), then reminders
+    # (once per threshold, so a daily run suffices), and the managers' digest on Monday mornings.
+    "training-sync-assignments": {"task": "staff_training.sync_assignments", "schedule": crontab(hour=1, minute=30)},
+    "training-reminders": {"task": "staff_training.send_reminders", "schedule": crontab(hour=7, minute=0)},
+    "training-manager-digests": {
+        "task": "staff_training.send_manager_digests",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+    },
 }
 WORKER_HEARTBEAT_MAX_AGE = timedelta(seconds=60)
 

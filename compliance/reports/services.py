@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -70,8 +70,12 @@ def _reader_of(actor):
     if isinstance(actor, ApiKey):
         if actor.created_by is None or not actor.created_by.is_active:
             raise ValidationError(
-                "This API key has no active owner whose permissions the report could read with (keys made with "
-                "manage.py create_api_key have none): create the key on the API keys page."
+                {
+                    NON_FIELD_ERRORS: [
+                        "This API key has no active owner whose permissions the report could read with (keys made "
+                        "with manage.py create_api_key have none): create the key on the API keys page."
+                    ]
+                }
             )
         return actor.created_by, actor
     return actor, None

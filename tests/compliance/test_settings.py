@@ -20,7 +20,7 @@ from compliance.devkeys import new_field_encryption_key
 from tests.factories import DEFAULT_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "DATABASE_URL"]
+REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "SIGNING_KEY", "ALLOWED_HOSTS", "DATABASE_URL"]
 SIX_MONTHS = 15_552_000
 
 # Variables settings.py reads, cleared so the machine's environment cannot leak in.
@@ -42,6 +42,7 @@ def _production_env(tmp_path, **overrides: str) -> dict[str, str]:
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         FIELD_ENCRYPTION_KEYS=new_field_encryption_key(),
+        SIGNING_KEY=new_field_encryption_key(),  # 32 random bytes: an Ed25519 seed
         ALLOWED_HOSTS="custos.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
         **overrides,
