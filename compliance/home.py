@@ -63,6 +63,45 @@ def _monitoring_card(user) -> Card:
     )
 
 
+def _my_training_card(user) -> Card | None:
+    # Imported here, like the erasure card: the home page only reads the employee's own assignments.
+    from django.utils import timezone
+
+    from compliance.staff_training.models import Assignment
+    from compliance.staff_training.selectors import assignments_for_employee, employee_for_user
+
+    employee = employee_for_user(user=user)
+    if employee is None:
+        return None
+    now = timezone.now()
+    open_assignments = list(
+        assignments_for_employee(user=user, employee=employee).filter(status__in=Assignment.OPEN_STATUSES).order_by("due_at")
+    )
+    overdue = [assignment for assignment in open_assignments if assignment.due_at < now]
+    if not open_assignments:
+        text = "All your training is current. Download your certificates of completion."
+    else:
+        first = open_assignments[0]
+        text = (
+            f"{len(open_assignments)} to do, {len(overdue)} overdue. Next: {first.requirement_title}, "
+            f"due {timezone.localtime(first.due_at):%Y-%m-%d}."
+        )
+    return Card("My training", text, reverse("staff_training:my_training"), "Open my training")
+
+
+def _training_compliance_card(user) -> Card:
+    from compliance.staff_training.selectors import training_summary
+
+    summary = training_summary()
+    return Card(
+        "Staff training",
+        f"{summary.current_employees} of {summary.in_scope_employees} employees current, "
+        f"{summary.overdue_assignments} overdue assignments. Completion per course and department, and the overdue list.",
+        reverse("staff_training:compliance"),
+        "Open training compliance",
+    )
+
+
 def cards_for(user) -> list[Card]:
     """Return the home-page cards for ``user``'s roles and permissions."""
     cards = []
@@ -108,6 +147,12 @@ def cards_for(user) -> list[Card]:
         cards.append(_erasure_card(user))
     if user.has_perm("controls.view_checkresult"):
         cards.append(_monitoring_card(user))
+    if user.has_perm("staff_training.view_assignment"):
+        cards.append(_training_compliance_card(user))
+    my_training = _my_training_card(user)
+    if my_training is not None:
+        # An employee's own training comes first: for the Employee role it is the reason to sign in.
+        cards.insert(0, my_training)
     cards.append(
         Card(
             "Your account",

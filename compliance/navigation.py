@@ -23,6 +23,8 @@ def _perm(name: str) -> Callable[[object], bool]:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "home", lambda user: True),
+    NavItem("Dashboard", "reports:dashboard", _perm("reports.view_dashboardsummary")),
+    NavItem("Workspace", "reports:workspace", _perm("reports.view_workspace")),
     NavItem("Audit log", "audit:event_list", _perm("audit.view_auditevent")),
     NavItem("Users", "accounts:user_list", _perm("accounts.manage_users")),
     NavItem("API keys", "accounts:api_key_list", lambda user: can_manage_api_keys(user=user)),
@@ -40,7 +42,19 @@ NAVIGATION: list[NavItem] = [
     NavItem("Assessments", "controls:assessment_list", _perm("controls.view_assessment")),
     NavItem("Evidence", "controls:evidence_list", _perm("controls.view_evidence")),
     NavItem("Checks", "controls:check_list", _perm("controls.view_checkresult")),
+    NavItem("My training", "staff_training:my_training", lambda user: on_training_roster(user)),
+    NavItem("Training", "staff_training:compliance", _perm("staff_training.view_assignment")),
 ]
+
+
+def on_training_roster(user) -> bool:
+    """Whether ``user`` is an employee on the training roster (one query per request, kept on the user object)."""
+    if not hasattr(user, "_on_training_roster"):
+        # Imported here: the navigation sits on the top floor and only asks whether the record exists.
+        from compliance.staff_training.selectors import employee_for_user
+
+        user._on_training_roster = employee_for_user(user=user) is not None
+    return user._on_training_roster
 
 
 def items_for(user) -> list[NavItem]:
