@@ -223,30 +223,39 @@ WITH inserted AS (
     RETURNING id, subject_id, purpose_id, status, occurred_at, expires_at, notice_id
 ), batch AS (
     SELECT i.*, s.line FROM inserted AS i JOIN {STAGING} AS s ON s.event_uuid = i.id
+), ranked AS (
+    -- One pass of window functions, no join between the batch's own rows: a join of two CTE scans is planned
+    -- on estimates the planner cannot know (it guessed 1,000 rows for 10,000 and chose a nested loop).
+    SELECT b.*,
+        row_number() OVER newest_first AS recency,
+        first_value(notice_id) OVER noticed_first AS carrier_notice_id,
+        first_value(occurred_at) OVER noticed_first AS carrier_occurred_at
+    FROM batch AS b
+    WINDOW newest_first AS (PARTITION BY subject_id, purpose_id ORDER BY occurred_at DESC, line DESC),
+        noticed_first AS (PARTITION BY subject_id, purpose_id ORDER BY notice_id IS NULL, occurred_at DESC, line DESC
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ), newest AS (
-    SELECT DISTINCT ON (subject_id, purpose_id) * FROM batch
-    ORDER BY subject_id, purpose_id, occurred_at DESC, line DESC
-), noticed AS (
-    SELECT DISTINCT ON (subject_id, purpose_id) subject_id, purpose_id, notice_id, occurred_at FROM batch
-    WHERE notice_id IS NOT NULL
-    ORDER BY subject_id, purpose_id, occurred_at DESC, line DESC
+    -- Per subject and purpose the newest event, and the newest event naming a notice (its carrier; none if no event did).
+    SELECT id, subject_id, purpose_id, status, occurred_at, expires_at, notice_id,
+        CASE WHEN carrier_notice_id IS NOT NULL THEN carrier_occurred_at END AS carrier_occurred_at, carrier_notice_id
+    FROM ranked WHERE recency = 1
 ), moved AS (
     -- Only the states an event is at least as new as are touched: the others are neither locked nor written.
     UPDATE consent_consentstate AS state SET
         status = n.status,
         occurred_at = n.occurred_at,
         expires_at = n.expires_at,
-        notice_id = COALESCE(n.notice_id, CASE WHEN carrier.occurred_at >= state.occurred_at THEN carrier.notice_id END, state.notice_id),
+        notice_id = COALESCE(n.notice_id, CASE WHEN n.carrier_occurred_at >= state.occurred_at THEN n.carrier_notice_id END, state.notice_id),
         last_event_id = n.id,
         updated_at = %(now)s
-    FROM newest AS n LEFT JOIN noticed AS carrier ON carrier.subject_id = n.subject_id AND carrier.purpose_id = n.purpose_id
+    FROM newest AS n
     WHERE state.subject_id = n.subject_id AND state.purpose_id = n.purpose_id AND n.occurred_at >= state.occurred_at
     RETURNING 1
 ), created AS (
     INSERT INTO consent_consentstate AS state
         (subject_id, purpose_id, status, occurred_at, expires_at, notice_id, last_event_id, updated_at)
-    SELECT n.subject_id, n.purpose_id, n.status, n.occurred_at, n.expires_at, COALESCE(n.notice_id, carrier.notice_id), n.id, %(now)s
-    FROM newest AS n LEFT JOIN noticed AS carrier ON carrier.subject_id = n.subject_id AND carrier.purpose_id = n.purpose_id
+    SELECT n.subject_id, n.purpose_id, n.status, n.occurred_at, n.expires_at, COALESCE(n.notice_id, n.carrier_notice_id), n.id, %(now)s
+    FROM newest AS n
     WHERE NOT EXISTS (
         SELECT 1 FROM consent_consentstate AS existing WHERE existing.subject_id = n.subject_id AND existing.purpose_id = n.purpose_id
     )
