@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.http import HttpResponseServerError
 from django.views.decorators.cache import never_cache
@@ -13,16 +13,28 @@ from django.views.decorators.http import require_GET
 
 from compliance import health
 from compliance.accounts.middleware import mfa_not_required
+from compliance.accounts.roles import Role
 from compliance.audit.services import record_event
 from compliance.home import cards_for
 
 logger = logging.getLogger("custos.errors")
 
 
+# Roles whose home is a page of their own (compliance.reports): the manager's dashboard, the auditor's workspace.
+ROLE_HOMES = (
+    (Role.COMPLIANCE_MANAGER, "reports:dashboard", "reports.view_dashboardsummary"),
+    (Role.AUDITOR, "reports:workspace", "reports.view_workspace"),
+)
+
+
 @require_GET
 def home(request):
-    """The signed-in user's home page: what their roles let them do."""
-    return render(request, "home.html", {"cards": cards_for(request.user)})
+    """The signed-in user's home page: the dashboard for managers, the workspace for auditors, else what their roles let them do."""
+    user = request.user
+    for role, url_name, permission in ROLE_HOMES:
+        if user.has_role(role) and user.has_perm(permission):
+            return redirect(url_name)
+    return render(request, "home.html", {"cards": cards_for(user)})
 
 
 @login_not_required

@@ -75,6 +75,7 @@ class ScoreCard:
 
     overall: Score
     sections: dict[int, Score] = field(default_factory=dict)
+    evidenced: int = 0  # rows backed by at least one piece of evidence, current or expired
 
     @property
     def percent(self) -> float | None:
@@ -159,13 +160,18 @@ def assessment_scores(*, assessment_ids: Iterable[int], today: date | None = Non
     facts = evidence_facts(requirement_ids=(row[1] for row in items), today=today)
     roots = section_roots(framework_ids={row[2] for row in items})
     rows: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    evidenced: dict[int, int] = defaultdict(int)
     for assessment_id, requirement_id, _, status in items:
         evidence = facts.evidence.get(requirement_id, {})
+        evidenced[assessment_id] += 1 if evidence else 0
         counted = counted_status(
             status, evidence_count=len(evidence), current_evidence_count=sum(1 for current in evidence.values() if current)
         )
         rows[assessment_id].append((roots.get(requirement_id, requirement_id), counted))
-    return {assessment_id: tally(rows.get(assessment_id, [])) for assessment_id in assessment_ids}
+    cards = {assessment_id: tally(rows.get(assessment_id, [])) for assessment_id in assessment_ids}
+    for assessment_id, card in cards.items():
+        card.evidenced = evidenced.get(assessment_id, 0)
+    return cards
 
 
 def assessment_score(*, assessment, today: date | None = None) -> ScoreCard:

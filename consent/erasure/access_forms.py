@@ -3,12 +3,15 @@
 from django import forms
 
 from consent.erasure.access_models import AccessStatus
-from consent.erasure.forms import RejectForm
+from consent.erasure.forms import DUE_CHOICES, OPEN, RejectForm
 from consent.erasure.models import RejectionReason
+from consent.jurisdictions import Regime
 
 
 class AccessFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any"), *AccessStatus.choices], required=False)
+    status = forms.ChoiceField(choices=[("", "Any"), (OPEN, "Open (not finished)"), *AccessStatus.choices], required=False)
+    regulation = forms.ChoiceField(choices=[("", "Any"), *Regime.choices], required=False)
+    due = forms.ChoiceField(label="Clock", choices=DUE_CHOICES, required=False)
 
 
 class AccessRejectForm(RejectForm):

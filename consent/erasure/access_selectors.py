@@ -5,8 +5,13 @@ nobody else does. Missing and forbidden both raise the same Http404. The
 list fetches what its rows show in a constant number of queries.
 """
 
-from django.db.models import QuerySet
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
+
+from consent.erasure import clocks
 
 from consent.erasure.access_models import AccessRequest, AccessResult
 
@@ -21,11 +26,27 @@ def visible_access_requests(user) -> QuerySet[AccessRequest]:
     return AccessRequest.objects.all()
 
 
-def access_requests_for_user(*, user, status: str = "") -> QuerySet[AccessRequest]:
-    """Return the access requests ``user`` may see, soonest due first, with subject and assignee (one query)."""
+def access_requests_for_user(
+    *, user, status: str = "", regulation: str = "", due: str = "", now: datetime | None = None
+) -> QuerySet[AccessRequest]:
+    """Return the access requests ``user`` may see, soonest due first, with subject and assignee (one query).
+
+    ``status`` is a status or ``open`` (any open status); ``due`` is ``soon`` or
+    ``overdue`` on the running clock, as on the erasure list.
+    """
+    now = now or timezone.now()
     requests = visible_access_requests(user).select_related("subject", "assignee")
-    if status:
+    if status == "open":
+        requests = requests.filter(status__in=AccessRequest.OPEN_STATUSES)
+    elif status:
         requests = requests.filter(status=status)
+    if regulation:
+        requests = requests.filter(regulation=regulation)
+    running = Q(status__in=AccessRequest.OPEN_STATUSES, paused_at__isnull=True)
+    if due == "soon":
+        requests = requests.filter(running, due_at__gte=now, due_at__lte=clocks.due_soon_limit(now))
+    elif due == "overdue":
+        requests = requests.filter(running, due_at__lt=now)
     return requests.order_by("due_at", "pk")
 
 

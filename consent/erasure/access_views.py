@@ -37,7 +37,7 @@ def access_list(request):
     now = timezone.now()
     page = None
     if form.is_valid():
-        rows = access_selectors.access_requests_for_user(user=request.user, status=form.cleaned_data["status"])
+        rows = access_selectors.access_requests_for_user(user=request.user, now=now, **form.cleaned_data)
         page = Paginator(rows, ACCESS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,

@@ -9,6 +9,8 @@ from consent.jurisdictions import Regime
 from datasets.models import Dataset
 
 DUE_CHOICES = [("", "Any"), ("soon", "Due soon"), ("overdue", "Overdue")]
+# A status filter value for every request still open (received up to running, or failed): the dashboard links here.
+OPEN = "open"
 
 
 def _handler_field(**kwargs) -> forms.ModelChoiceField:
@@ -16,7 +18,7 @@ def _handler_field(**kwargs) -> forms.ModelChoiceField:
 
 
 class RequestFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any"), *RequestStatus.choices], required=False)
+    status = forms.ChoiceField(choices=[("", "Any"), (OPEN, "Open (not finished)"), *RequestStatus.choices], required=False)
     regulation = forms.ChoiceField(choices=[("", "Any"), *Regime.choices], required=False)
     due = forms.ChoiceField(label="Clock", choices=DUE_CHOICES, required=False)
     assignee = _handler_field(required=False, empty_label="Anyone")
