@@ -63,10 +63,14 @@ def hr_import(request):
                     )
                     return redirect("staff_training:roster_import_detail", pk=run.pk)
             else:
-                preview = services.preview_roster_import(content=form.content, partial=partial)
-                status = 200
-                # The apply button sends the same file again; its hash must match this one.
-                form = RosterImportForm(initial={"previewed_sha256": form.sha256, "partial": partial})
+                try:
+                    preview = services.preview_roster_import(content=form.content, partial=partial)
+                except services.TrainingActionRefused as refusal:
+                    form.add_error("file", str(refusal))
+                else:
+                    status = 200
+                    # The apply button sends the same file again; its hash must match this one.
+                    form = RosterImportForm(initial={"previewed_sha256": form.sha256, "partial": partial})
     applicable = preview is not None and not preview.has_errors
     context = {"form": form, "preview": preview, "applicable": applicable, "columns": ROSTER_COLUMNS}
     return render(request, "staff_training/hr_import.html", context, status=status)
@@ -97,9 +101,13 @@ def lms_import(request):
                     )
                     return redirect("staff_training:lms_import_detail", pk=run.pk)
             else:
-                report = services.preview_lms_import(content=form.content)
-                status = 200
-                form = CsvUploadForm(initial={"previewed_sha256": form.sha256})
+                try:
+                    report = services.preview_lms_import(content=form.content)
+                except services.TrainingActionRefused as refusal:
+                    form.add_error("file", str(refusal))
+                else:
+                    status = 200
+                    form = CsvUploadForm(initial={"previewed_sha256": form.sha256})
     applicable = report is not None and report.matched > 0
     context = {"form": form, "report": report, "applicable": applicable, "columns": LMS_COLUMNS}
     return render(request, "staff_training/lms_import.html", context, status=status)
@@ -129,7 +137,11 @@ def roster_import_detail(request, pk):
 def lms_import_detail(request, pk):
     """One applied LMS import: matched, unmatched and rejected rows with their reasons."""
     run = get_object_or_404(selectors.lms_imports_for_user(user=request.user).select_related("actor"), pk=pk)
-    return render(request, "staff_training/import_detail.html", {"run": run, "kind": "lms"})
+    rows = [
+        services.LmsRow(entry.get("line", 0), entry.get("outcome", ""), entry.get("message", ""), entry.get("employee", ""), entry.get("course", ""))
+        for entry in run.report
+    ]
+    return render(request, "staff_training/import_detail.html", {"run": run, "kind": "lms", "rows": rows})
 
 
 class StatementFilterForm(forms.Form):
