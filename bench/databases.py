@@ -73,6 +73,18 @@ def copy_of(url: str, suffix: str):
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@contextmanager
+def fresh_database(url: str, suffix: str):
+    """Yield the URL of a new, empty database named after the benchmark database; drop it afterwards."""
+    fresh = with_database(url, f"{database_name(url)}_{suffix}")
+    recreate(fresh)
+    try:
+        yield fresh
+    finally:
+        with _admin(url) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database_name(fresh))))
+
+
 def django_env(url: str, **extra: str) -> dict[str, str]:
     """Return the environment for a Custos process on database ``url``."""
     return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "compliance.settings", "PYTHONPATH": str(ROOT), **extra}

@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import consent_check, consent_import, erasure  # noqa: E402
+from bench import consent_check, consent_import, consent_pages, erasure  # noqa: E402
 from bench.databases import Skipped, bench_url, manage, recreate, vacuum_analyze  # noqa: E402
 
-BENCHMARKS = (consent_import, consent_check, erasure)
+BENCHMARKS = (consent_import, consent_check, consent_pages, erasure)
 
 
 def seed(url: str) -> None:
@@ -40,8 +40,10 @@ def main() -> int:
     except Skipped as reason:
         print(f"Benchmarks skipped: {reason}.")
         return 0
+    only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+    chosen = [benchmark for benchmark in BENCHMARKS if not only or benchmark.__name__.rsplit(".", 1)[-1] in only]
     seed(url)
-    missed = [benchmark.__name__.rsplit(".", 1)[-1] for benchmark in BENCHMARKS if not benchmark.run()]
+    missed = [benchmark.__name__.rsplit(".", 1)[-1] for benchmark in chosen if not benchmark.run()]
     if missed:
         print(f"Goals missed: {', '.join(missed)}.")
         return 1
