@@ -218,15 +218,24 @@ def batched(
 
 
 @transaction.atomic
-def record_export(*, actor, register: str, format: str, filters: Mapping[str, Any] | None = None, target=None):
-    """Record that ``actor`` downloaded ``register`` as ``format`` with ``filters`` (an ``export.downloaded`` event)."""
+def record_export(
+    *,
+    actor,
+    register: str,
+    format: str,
+    filters: Mapping[str, Any] | None = None,
+    target=None,
+    details: Mapping[str, Any] | None = None,
+):
+    """Record that ``actor`` downloaded ``register`` as ``format`` with ``filters`` (an ``export.downloaded`` event).
+
+    ``details`` adds facts known when the file is complete before it is sent
+    (a generated PDF's ``sha256`` and size, say); no personal data.
+    """
     kept = {name: json_value(value) for name, value in (filters or {}).items() if value not in (None, "", [], ())}
-    return record_event(
-        actor=actor,
-        action=EXPORT_ACTION,
-        target=target,
-        data={"register": register, "format": format, "filters": kept},
-    )
+    data = {"register": register, "format": format, "filters": kept}
+    data.update({name: json_value(value) for name, value in (details or {}).items() if name not in data})
+    return record_event(actor=actor, action=EXPORT_ACTION, target=target, data=data)
 
 
 def export_filename(register: str, format: str, *, on: datetime.date | None = None) -> str:
