@@ -126,8 +126,11 @@ class ManagerCompletionForm(forms.Form):
         return day
 
     def completed_at(self) -> datetime:
-        """The completion day as an aware time (noon, so no time zone moves it to another day)."""
-        return timezone.make_aware(datetime.combine(self.cleaned_data["completed_on"], time(12, 0)))
+        """The completion day as an aware time: now for today, else noon (so no time zone moves it to another day)."""
+        day = self.cleaned_data["completed_on"]
+        if day == timezone.localdate():
+            return timezone.now()
+        return timezone.make_aware(datetime.combine(day, time(12, 0)))
 
 
 class WaiveForm(forms.Form):
