@@ -35,6 +35,7 @@ GENERATE_TASK = "reports.generate_report"
 # Who records what the worker did: the report's own task, not the person who asked.
 GENERATOR = SystemActor("reports")
 MAX_PERIOD_DAYS = 3 * 366
+FRAMEWORK_SECTIONS = frozenset({"summary", "frameworks"})
 Status = AuditReport.Status
 # Progress: sections are read up to READ_DONE, layout reaches LAID_OUT, the file is written and signed at 100.
 READ_DONE = 60
@@ -49,13 +50,14 @@ class ReportRefused(Exception):
         self.message = message
 
 
-def _clean_codes(values, *, known: list[str], field: str, noun: str, errors: dict) -> list[str]:
+def _clean_codes(values, *, known: list[str], field: str, noun: str, errors: dict, required: bool = True) -> list[str]:
     if isinstance(values, str) or not isinstance(values, (list, tuple)):
         errors.setdefault(field, []).append(f"Give the {noun}s as a list of names.")
         return []
     values = [str(value).strip() for value in values]
     if not values:
-        errors.setdefault(field, []).append(f"Choose at least one {noun}.")
+        if required:
+            errors.setdefault(field, []).append(f"Choose at least one {noun}.")
         return []
     unknown = sorted({value for value in values if value not in known})
     if unknown:
@@ -90,7 +92,8 @@ def request_report(
     ``actor`` is a user holding ``reports.add_auditreport`` or an API key (scope
     ``reports:write``), whose creator's permissions the report then reads with.
     Raises ValidationError (field → messages) for a reversed or too long
-    period, a date in the future, unknown framework codes or unknown section names.
+    period, a date in the future, unknown framework codes or unknown section
+    names, and no framework when the summary or frameworks section is asked for.
     """
     reader, key = _reader_of(actor)
     errors: dict[str, list[str]] = {}
@@ -109,8 +112,16 @@ def request_report(
             if not value:
                 errors[name] = ["Give a date (YYYY-MM-DD)."]
     known_frameworks = list(controls_selectors.frameworks_for_user(user=reader).values_list("code", flat=True))
-    framework_codes = _clean_codes(frameworks, known=known_frameworks, field="frameworks", noun="framework", errors=errors)
     section_names = _clean_codes(sections, known=list(SECTION_NAMES), field="sections", noun="section", errors=errors)
+    # Frameworks matter to the summary and frameworks sections; a report of the other registers may name none.
+    framework_codes = _clean_codes(
+        frameworks,
+        known=known_frameworks,
+        field="frameworks",
+        noun="framework",
+        errors=errors,
+        required=not section_names or bool(FRAMEWORK_SECTIONS & set(section_names)),
+    )
     if errors:
         raise ValidationError(errors)
     report = AuditReport.objects.create(
