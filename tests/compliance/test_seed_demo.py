@@ -65,8 +65,10 @@ def test_it_records_an_audit_event_per_user_and_for_the_superuser_grant():
     assert len(created) == 7
     # The demo assessment and its evidence are the demo compliance manager's work (their rows name a user).
     # The first run of the checks records, as "checks", when it first saw the active encryption key.
-    assert {event[1] for event in events} == {"seed_demo", "manager", "checks"}
-    assert {event[0].split(".")[0] for event in events if event[1] == "manager"} == {"controls"}
+    # The demo training history: the manager's LMS import and waiver, the rules' run as "training-sync".
+    assert {event[1] for event in events} == {"seed_demo", "manager", "checks", "training-sync"}
+    assert {event[0].split(".")[0] for event in events if event[1] == "manager"} == {"controls", "training"}
+    assert {event[0] for event in events if event[1] == "training-sync"} == {"training.assignments_synced"}
     assert {event[0] for event in events if event[1] == "checks"} == {"controls.encryption_key_recorded"}
     admin = User.objects.get(username="admin")
     assert ("user.superuser_granted", "seed_demo", str(admin.pk)) in events

@@ -178,6 +178,14 @@ def seed_controls_demo(context: SeedContext) -> StepResult:
     return StepResult("assessments", created=created, kept=kept)
 
 
+def seed_training(context: SeedContext) -> StepResult:
+    """Create the demo roster, courses, acceptable-use policy and training history, where missing."""
+    from compliance.staff_training.demo import seed_training as seed
+
+    created, kept = seed()
+    return StepResult("training", created=created, kept=kept)
+
+
 def seed_first_checks(context: SeedContext) -> StepResult:
     """Run the automated checks once if they never ran, so a fresh demo shows results before beat's first hourly run."""
     from compliance.controls.check_services import run_checks
@@ -196,6 +204,7 @@ SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("demo stores", seed_demo_stores),
     ("frameworks", seed_frameworks),
     ("assessments", seed_controls_demo),
+    ("training", seed_training),
     ("checks", seed_first_checks),
 ]
 

@@ -31,6 +31,9 @@ from compliance.staff_training.services.clock import end_of_day, open_status
 SYNC_ACTOR = SystemActor("training-sync")
 Reason = Assignment.Reason
 Status = Assignment.Status
+# A first assignment of someone still within their grace period counts as part of their hiring,
+# whichever of these triggered it (a change of role is recorded as such).
+NEW_STARTER_TRIGGERS = (Reason.SCHEDULED, Reason.AUDIENCE_CHANGE, Reason.HIRE)
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ def _reconcile_course(plan, employee, course, rows, cycles, reason, today) -> No
         return
     if last_cycle:
         why = Reason.RENEWAL
-    elif reason == Reason.SCHEDULED and _is_new_starter(employee, course.grace_days, today):
+    elif reason in NEW_STARTER_TRIGGERS and _is_new_starter(employee, course.grace_days, today):
         why = Reason.HIRE
     else:
         why = reason
@@ -269,7 +272,7 @@ def _reconcile_policy(plan, employee, policy, version, rows, acknowledged_before
         return
     if acknowledged_before:
         why = Reason.POLICY_VERSION
-    elif reason == Reason.SCHEDULED and _is_new_starter(employee, policy.grace_days, today):
+    elif reason in NEW_STARTER_TRIGGERS and _is_new_starter(employee, policy.grace_days, today):
         why = Reason.HIRE
     else:
         why = reason
