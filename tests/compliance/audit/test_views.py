@@ -45,7 +45,7 @@ def test_the_log_lists_events_newest_first_with_their_details(auditor, make_user
     content = response.content.decode()
     assert "<code>dataset.registered</code>" in content
     assert "<code>datasets.dataset</code> 7" in content
-    assert "<code>{&quot;a&quot;:1,&quot;b&quot;:2}</code>" in content
+    assert "<div><dt>A</dt><dd>1</dd></div><div><dt>B</dt><dd>2</dd></div>" in content  # labelled fields, not JSON
     assert f'<code title="{older.hash}">{older.hash[:12]}</code>' in content
     assert 'system <span class="badge">System</span>' in content
 
@@ -310,14 +310,16 @@ def test_an_event_that_does_not_exist_is_404(auditor):
     assert auditor.get(reverse("audit:event_detail", args=[_head() + 10])).status_code == 404
 
 
-def test_long_payloads_are_cut_in_the_table_and_whole_on_hover(auditor):
-    record_event(actor=None, action="test.long", data={"note": "x" * 200})
+def test_payloads_show_whole_as_labelled_fields_not_raw_json(auditor):
+    record_event(actor=None, action="test.long", data={"note": "x" * 200, "assessment_id": 7, "refs": ["Art. 1", "Art. 2"], "reviewed": False})
 
     content = auditor.get(LIST_URL, {"action": "test.long"}).content.decode()
 
-    whole = '{&quot;note&quot;:&quot;' + "x" * 200 + '&quot;}'
-    assert f'<code title="{whole}">' in content
-    assert '{&quot;note&quot;:&quot;' + "x" * 70 + "…</code>" in content
+    assert "<div><dt>Note</dt><dd>" + "x" * 200 + "</dd></div>" in content  # nothing cut
+    assert "<div><dt>Assessment id</dt><dd>7</dd></div>" in content
+    assert "<div><dt>Refs</dt><dd>Art. 1, Art. 2</dd></div>" in content
+    assert "<div><dt>Reviewed</dt><dd>no</dd></div>" in content
+    assert "&quot;note&quot;" not in content  # no raw JSON in the table
 
 
 def test_a_sequence_number_too_large_for_the_database_is_404(auditor):
