@@ -44,7 +44,16 @@ NAVIGATION: list[NavItem] = [
     NavItem("Checks", "controls:check_list", _perm("controls.view_checkresult")),
     NavItem("My training", "staff_training:my_training", lambda user: on_training_roster(user)),
     NavItem("Training", "staff_training:compliance", _perm("staff_training.view_assignment")),
+    NavItem("Exports", "reports:export_list", lambda user: may_export_something(user)),
 ]
+
+
+def may_export_something(user) -> bool:
+    """Whether ``user`` may export at least one register (the Exports page lists those)."""
+    # Imported here: the navigation sits on the top floor, and the registers read every app's selectors.
+    from compliance.reports.exports.registers import registers_for_user
+
+    return bool(registers_for_user(user))
 
 
 def on_training_roster(user) -> bool:

@@ -149,3 +149,13 @@ def test_a_bad_filter_is_explained_on_the_exports_page_and_nothing_is_exported(d
     assert response.status_code == 400
     assert message in text
     assert not AuditEvent.objects.filter(action="export.downloaded").exists()
+
+
+def test_the_navigation_offers_exports_to_those_who_may_export_something(make_user):
+    from compliance.navigation import items_for
+
+    def labels(role):
+        return [item.label for item in items_for(make_user(role))]
+
+    assert "Exports" in labels(Role.AUDITOR) and "Exports" in labels(Role.DATA_STEWARD)
+    assert "Exports" not in labels(Role.EMPLOYEE) and "Exports" not in labels(Role.ML_ENGINEER)
