@@ -197,6 +197,25 @@ def seed_first_checks(context: SeedContext) -> StepResult:
     return StepResult("checks", created=1, notes=(f"The first run of the automated checks found {failing} failing.",))
 
 
+def seed_score_history(context: SeedContext) -> StepResult:
+    """Store twelve months of demo score snapshots derived from the demo assessment, so the dashboard shows a trend."""
+    from compliance.controls.score_demo import seed_score_history as seed
+
+    created, kept = seed(actor=SEED_ACTOR)
+    return StepResult("score history", created=created, kept=kept)
+
+
+def seed_dashboard(context: SeedContext) -> StepResult:
+    """Compute the dashboard's figures once if they never were, so the page shows them before beat's first refresh."""
+    from compliance.reports.dashboard_models import DashboardSummary
+    from compliance.reports.dashboard_services import refresh_dashboard_summary
+
+    if DashboardSummary.objects.exists():
+        return StepResult("dashboard", kept=1)
+    refresh_dashboard_summary(actor=SEED_ACTOR)
+    return StepResult("dashboard", created=1)
+
+
 SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("users", seed_users),
     ("registry", seed_registry),
@@ -206,6 +225,8 @@ SEED_STEPS: list[tuple[str, Callable[[SeedContext], StepResult]]] = [
     ("assessments", seed_controls_demo),
     ("training", seed_training),
     ("checks", seed_first_checks),
+    ("score history", seed_score_history),
+    ("dashboard", seed_dashboard),
 ]
 
 
