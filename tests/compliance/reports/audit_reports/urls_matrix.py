@@ -30,8 +30,8 @@ CASES = [
     UrlCase("reports:report_pdf", allowed=REPORT_USERS, status=302, setup=queued_report),
     UrlCase("reports:report_signature", allowed=REPORT_USERS, status=302, setup=queued_report),
     UrlCase("reports:integrity", allowed=STAFF),
-    # POST with an empty body: a 400 naming the missing fields for those allowed.
-    UrlCase("api:report_list", api=True, method="post", status=400, allowed=REPORT_USERS, denied=(403,)),
+    # The matrix posts a form-encoded empty body: the JSON-only endpoint answers 415 to those allowed.
+    UrlCase("api:report_list", api=True, method="post", status=415, allowed=REPORT_USERS, denied=(403,)),
     UrlCase("api:report_detail", api=True, allowed=REPORT_USERS, denied=(403,), setup=queued_report),
     UrlCase("api:report_pdf", api=True, status=409, allowed=REPORT_USERS, denied=(403,), setup=queued_report),
     UrlCase("api:report_signature", api=True, status=409, allowed=REPORT_USERS, denied=(403,), setup=queued_report),
