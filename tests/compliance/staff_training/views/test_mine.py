@@ -188,3 +188,29 @@ def test_the_team_view_makes_the_same_queries_for_10_and_1000_reports(client_for
     client, user = client_for(Role.EMPLOYEE)
     me = employee_of(user)
     assert_constant_queries(client, reverse("staff_training:team"), grow_team(me), django_assert_max_num_queries)
+
+
+def test_a_policy_acknowledgement_has_a_certificate_naming_the_version(client_for):
+    client, user = client_for(Role.EMPLOYEE)
+    pending = _policy_assignment(employee_of(user))
+    client.post(reverse("staff_training:acknowledge", kwargs={"pk": pending.pk}))
+    completion = Completion.objects.get(assignment=pending)
+
+    response = client.get(reverse("staff_training:certificate", kwargs={"pk": completion.pk}))
+
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"].startswith(f'attachment; filename="certificate-{pending.policy_version.policy.code}-')
+    event = AuditEvent.objects.get(action="staff_training.certificate_downloaded")
+    assert event.data["policy_version"] == pending.policy_version_id and event.data["course"] is None
+
+
+def test_a_line_manager_opens_a_reports_page_without_the_waive_action(client_for):
+    client, user = client_for(Role.EMPLOYEE)
+    report = builders.employee(name="Grace Hopper", manager=employee_of(user))
+    pending = assignment(report, course=builders.course(title="Data protection basics"))
+
+    html = client.get(reverse("staff_training:employee_detail", kwargs={"pk": report.pk})).content.decode()
+
+    assert "Grace Hopper" in html and "Data protection basics" in html
+    assert reverse("staff_training:completion_record", kwargs={"pk": report.pk}) in html
+    assert reverse("staff_training:assignment_waive", kwargs={"pk": pending.pk}) not in html
