@@ -115,3 +115,12 @@ def test_an_owned_dataset_names_its_owner_and_shared_copies_name_the_organisatio
     assert shop.recipients == "Acme Analytics"
     assert "owner" not in shop.missing and "recipients" not in shop.missing
     assert "Rita" not in str(shop.as_row(controller()))
+
+
+def test_only_gaps_the_registry_can_fill_count_as_missing_entries(organisation, dpo):
+    record = record_of_processing(user=dpo)
+    activities = by_reference(record)
+    # The shop lacks an owner and recipients; nothing the registry cannot hold counts.
+    assert activities["shop/marketing"].registry_gaps == ["recipients", "owner"]
+    assert "categories of data subjects" in activities["shop/marketing"].missing
+    assert record.missing_count == 2

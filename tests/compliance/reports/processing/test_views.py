@@ -22,7 +22,7 @@ def test_the_page_shows_each_activity_with_missing_entries_flagged(organisation,
     assert response.status_code == 200
     html = response.content.decode()
     assert "Record of processing activities" in html
-    assert "2 activities, 2 with missing entries" in html
+    assert "2 activities, 2 with registry entries missing" in html
     assert '<span class="flag-missing">Missing: retention period</span>' in html
     assert "365 days, then delete" in html
     assert '?format=pdf' in html and '?format=csv' in html
