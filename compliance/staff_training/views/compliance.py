@@ -92,7 +92,8 @@ def course_chart(rows: list[RequirementRow]) -> charts.Chart:
             value=row.percent or 0,
             url=row.url,
             tone=_tone(row.percent),
-            display="no one in scope" if row.percent is None else f"{row.percent:g}% ({row.completed} of {row.required})",
+            # The counts are in the table beside the chart; the bar's label stays short enough to fit.
+            display="none in scope" if row.percent is None else f"{row.percent:g}%",
         )
         for row in rows
     ]
@@ -119,7 +120,7 @@ def department_chart(figures) -> charts.Chart:
                 value=value or 0,
                 url=f"{reverse('staff_training:employee_list')}?{urlencode({'department': figure.department})}" if figure.department else "",
                 tone=_tone(value),
-                display="no one in scope" if value is None else f"{value:g}% ({figure.current} of {figure.employees})",
+                display="none in scope" if value is None else f"{value:g}%",
             )
         )
     return charts.horizontal_bar_chart(
