@@ -342,10 +342,10 @@ TRAINING_DUE_SOON_DAYS = env.int("TRAINING_DUE_SOON_DAYS", default=14)
 TRAINING_RENEWAL_NOTICE_DAYS = env.int("TRAINING_RENEWAL_NOTICE_DAYS", default=30)
 # The check training.staff_current fails below this share of in-scope employees current.
 TRAINING_CURRENT_THRESHOLD = env.float("TRAINING_CURRENT_THRESHOLD", default=0.95)
-# "warn": a banner on every page for a DPO, data steward or ML engineer overdue on training;
+# "warn": a banner on every page for a DPO, data steward or ML engineer (the roles holding
+# staff_training.gated_by_training) overdue on training;
 # "block": also refuse them the personal-data pages below (403 page naming the course; audited).
 TRAINING_GATE = env.str("TRAINING_GATE", default="warn")
-TRAINING_GATE_ROLES = ["DPO", "Data steward", "ML engineer"]
 # URL names ("namespace:name") or whole namespaces ("namespace") the block mode refuses.
 TRAINING_GATE_PROTECTED_VIEWS = env.list(
     "TRAINING_GATE_PROTECTED_VIEWS",

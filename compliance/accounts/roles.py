@@ -105,6 +105,9 @@ STAFF_TRAINING_MANAGE = [
     "staff_training.import_lms",
 ]
 
+# The training gate (TRAINING_GATE) applies to holders: the roles that handle personal data.
+TRAINING_GATED = ["staff_training.gated_by_training"]
+
 # "app_label.codename" per role. Permissions of apps not installed yet are skipped.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DPO: [
@@ -141,6 +144,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "erasure.download_accessrequest",
         *CONTROLS_READ,
         *REPORTS_DASHBOARD,
+        *TRAINING_GATED,
     ],
     Role.COMPLIANCE_MANAGER: [
         "audit.view_auditevent",
@@ -173,8 +177,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *REPORTS_WORKSPACE,
     ],
     # Stewards and engineers see only what is granted to them (object permissions).
-    Role.DATA_STEWARD: ["datasets.add_dataset"],
-    Role.ML_ENGINEER: ["datasets.add_mlmodel"],
+    Role.DATA_STEWARD: ["datasets.add_dataset", *TRAINING_GATED],
+    Role.ML_ENGINEER: ["datasets.add_mlmodel", *TRAINING_GATED],
     Role.EMPLOYEE: [],
 }
 

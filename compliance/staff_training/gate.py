@@ -1,16 +1,17 @@
 """The training gate: people who handle personal data must be current on their training.
 
-``TRAINING_GATE = "warn"`` shows DPOs, data stewards and ML engineers (``TRAINING_GATE_ROLES``)
-who are overdue on a required course or policy a banner on every page naming it
+``TRAINING_GATE = "warn"`` shows DPOs, data stewards and ML engineers (the roles holding
+``staff_training.gated_by_training``, see ``compliance.accounts.roles``) who are overdue on a required course or policy a banner on every page naming it
 and its due date; ``"block"`` also answers the personal-data pages named in
 ``TRAINING_GATE_PROTECTED_VIEWS`` (URL names or whole namespaces, so this module
 imports nothing of consent) with a 403 page saying what to complete and how, and
 records the refusal in the audit log. Training pages, sign-in, MFA and sign-out
 are never in that list, so nobody is kept from their own training.
 
-The state is computed lazily once per request: no query for anonymous users or
-roles the gate does not concern, one query (the overdue assignments) otherwise,
-plus the user's roles, which the request usually has already.
+The state is computed lazily once per request: no query for anonymous users,
+administrators or roles the gate does not concern (the permission check reads the
+permission cache the navigation has loaded already), one query (the overdue
+assignments) otherwise.
 """
 
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from django.utils.functional import SimpleLazyObject
 
 from compliance.audit.services import record_event
 from compliance.staff_training.models import Assignment
+
+GATED_PERMISSION = "staff_training.gated_by_training"
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ def gate_state(*, user, now: datetime | None = None) -> GateState:
     mode = settings.TRAINING_GATE
     if user is None or not user.is_authenticated:
         return GateState(mode=mode)
-    if not (user.role_names & set(settings.TRAINING_GATE_ROLES)):
+    # A superuser holds every permission; administration is not a role that handles personal data.
+    if user.is_superuser or not user.has_perm(GATED_PERMISSION):
         return GateState(mode=mode)
     now = now or timezone.now()
     overdue = list(

@@ -76,7 +76,11 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         verbose_name = "assignment"
-        permissions = [("waive_assignment", "Can waive a training assignment")]
+        permissions = [
+            ("waive_assignment", "Can waive a training assignment"),
+            # Held by the roles that handle personal data (DPO, data steward, ML engineer): the training gate applies to them.
+            ("gated_by_training", "Must be current on required training to open personal-data pages"),
+        ]
         indexes = [models.Index(fields=["employee", "status"], name="staff_training_assign_emp_st")]
         constraints = [
             models.CheckConstraint(

@@ -153,19 +153,29 @@ def test_protected_views_are_matched_by_name_or_namespace(name, protected):
     assert is_protected(name) is protected
 
 
-def test_the_gate_costs_at_most_two_queries(make_user, django_assert_max_num_queries):
+def test_the_gate_costs_one_query_once_the_permissions_are_loaded(make_user, django_assert_num_queries):
     overdue_user(make_user, Role.DPO)
     from compliance.accounts.models import User
 
     user = User.objects.get(groups__name=Role.DPO)
-    with django_assert_max_num_queries(2):
+    user.has_perm("staff_training.gated_by_training")  # the navigation loads the permission cache on every page
+    with django_assert_num_queries(1):
         state = gate_state(user=user)
         assert [assignment.course.code for assignment in state.overdue] == ["dp-basics"]
 
 
-def test_the_gate_makes_no_query_for_roles_it_does_not_concern(make_user, django_assert_num_queries):
-    user = make_user(Role.EMPLOYEE)
-    user.role_names  # noqa: B018  (the request has it already)
+@pytest.mark.parametrize("role", [*NOT_GATED, None])
+def test_the_gate_makes_no_query_for_roles_it_does_not_concern(make_user, django_assert_num_queries, role):
+    user = make_user(role, is_superuser=role is None)
+    user.has_perm("staff_training.gated_by_training")
 
     with django_assert_num_queries(0):
         assert not gate_state(user=user)
+
+
+def test_the_gated_roles_are_the_dpo_steward_and_ml_engineer(make_user):
+    from tests.permission_matrix import ALL_ROLES  # noqa: F401
+
+    gated = {role for role in Role if make_user(role).has_perm("staff_training.gated_by_training")}
+
+    assert gated == set(GATED)
