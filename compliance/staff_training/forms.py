@@ -133,6 +133,24 @@ class ManagerCompletionForm(forms.Form):
         return timezone.make_aware(datetime.combine(day, time(12, 0)))
 
 
+class LinkUserForm(forms.Form):
+    username = forms.ModelChoiceField(
+        label="Custos account",
+        queryset=None,
+        to_field_name="username",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="The username this person signs in with; leave empty to unlink.",
+        error_messages={"invalid_choice": "No active Custos account has this username."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        super().__init__(*args, **kwargs)
+        self.fields["username"].queryset = get_user_model().objects.filter(is_active=True)
+
+
 class WaiveForm(forms.Form):
     reason = forms.CharField(
         max_length=1000,

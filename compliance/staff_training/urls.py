@@ -17,6 +17,7 @@ urlpatterns: list = [
     path("compliance/overdue.csv", compliance.compliance_export, name="compliance_export"),
     path("employees/", roster.employee_list, name="employee_list"),
     path("employees/<uuid:pk>/", roster.employee_detail, name="employee_detail"),
+    path("employees/<uuid:pk>/link/", roster.employee_link, name="employee_link"),
     path("employees/<uuid:pk>/completions/new/", roster.completion_record, name="completion_record"),
     path("assignments/<int:pk>/waive/", roster.assignment_waive, name="assignment_waive"),
     path("courses/", catalog.course_list, name="course_list"),

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.utils.http import urlencode
 
 VIEW_EMPLOYEE = "staff_training.view_employee"
+CHANGE_EMPLOYEE = "staff_training.change_employee"
 VIEW_COURSE = "staff_training.view_course"
 ADD_COURSE = "staff_training.add_course"
 CHANGE_COURSE = "staff_training.change_course"

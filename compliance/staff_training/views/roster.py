@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance.staff_training import selectors, services
-from compliance.staff_training.forms import ManagerCompletionForm, RosterFilterForm, WaiveForm
+from compliance.staff_training.forms import LinkUserForm, ManagerCompletionForm, RosterFilterForm, WaiveForm
 from compliance.staff_training.models import Assignment
 from compliance.staff_training.views.common import (
+    CHANGE_EMPLOYEE,
     PER_PAGE,
     VIEW_EMPLOYEE,
     WAIVE_ASSIGNMENT,
@@ -60,6 +61,8 @@ def employee_detail(request, pk):
         "open": group_assignments(assignments)["to_do"],
         "may_record": may_record_completion(request.user, employee),
         "may_waive": request.user.has_perm(WAIVE_ASSIGNMENT),
+        "may_link": request.user.has_perm(CHANGE_EMPLOYEE),
+        "link_form": LinkUserForm(initial={"username": employee.user.get_username() if employee.user_id else ""}),
     }
     return render(request, "staff_training/employee_detail.html", context)
 
@@ -112,3 +115,25 @@ def assignment_waive(request, pk: int):
             return redirect("staff_training:employee_detail", pk=assignment.employee_id)
     status = 400 if request.method == "POST" else 200
     return render(request, "staff_training/waive_form.html", {"assignment": assignment, "form": form}, status=status)
+
+
+@require_POST
+@required(CHANGE_EMPLOYEE)
+def employee_link(request, pk):
+    """Link the employee to the Custos account they sign in with (or unlink it), so "My training" finds them."""
+    employee = selectors.employee_for_user_by_pk(user=request.user, pk=pk)
+    form = LinkUserForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["username"]))
+        return redirect("staff_training:employee_detail", pk=employee.pk)
+    account = form.cleaned_data["username"]
+    try:
+        services.link_employee_user(actor=request.user, employee=employee, user=account)
+    except services.TrainingActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        if account is None:
+            messages.success(request, f"{employee.name} is no longer linked to a Custos account.")
+        else:
+            messages.success(request, f"{employee.name} is linked to the account {account.get_username()}.")
+    return redirect("staff_training:employee_detail", pk=employee.pk)

@@ -73,6 +73,8 @@ CASES = [
     UrlCase("staff_training:compliance_export", allowed=READERS, denied=(403,)),
     UrlCase("staff_training:employee_list", allowed=READERS, denied=(403,)),
     UrlCase("staff_training:employee_detail", allowed=READERS, setup=other_employee),
+    # An empty username unlinks (nothing to unlink here), then back to the employee's page.
+    UrlCase("staff_training:employee_link", allowed=MANAGERS, setup=other_employee, method="post", status=302),
     UrlCase("staff_training:completion_record", allowed=MANAGERS, setup=other_employee),
     UrlCase("staff_training:assignment_waive", allowed=MANAGERS, denied=(403,), setup=other_open_course),
     UrlCase("staff_training:course_list", allowed=READERS, denied=(403,)),

@@ -160,3 +160,33 @@ def test_waiving_a_completed_assignment_is_refused_with_the_reason(client_for):
 
     assert response.status_code == 400
     assert "This assignment is completed; only an open assignment can be waived." in response.content.decode()
+
+
+def test_a_compliance_manager_links_an_employee_to_their_account_and_it_is_audited(client_for, make_user):
+    client, _ = client_for(Role.COMPLIANCE_MANAGER)
+    person = builders.employee(name="Tom Reyes")
+    account = make_user(Role.EMPLOYEE, username="tom")
+    url = reverse("staff_training:employee_link", kwargs={"pk": person.pk})
+
+    response = client.post(url, {"username": "tom"}, follow=True)
+
+    assert "Tom Reyes is linked to the account tom." in response.content.decode()
+    person.refresh_from_db()
+    assert person.user == account
+    assert AuditEvent.objects.get(action="training.employee_linked").data["user"] == account.pk
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [("nobody", "No active Custos account has this username."), ("taken", "taken is already linked to another employee.")],
+)
+def test_a_bad_account_link_says_why(client_for, make_user, username, message):
+    client, _ = client_for(Role.COMPLIANCE_MANAGER)
+    builders.employee(user=make_user(Role.EMPLOYEE, username="taken"))
+    person = builders.employee()
+
+    response = client.post(reverse("staff_training:employee_link", kwargs={"pk": person.pk}), {"username": username}, follow=True)
+
+    assert message in response.content.decode()
+    person.refresh_from_db()
+    assert person.user is None
