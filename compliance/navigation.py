@@ -44,6 +44,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Checks", "controls:check_list", _perm("controls.view_checkresult")),
     NavItem("My training", "staff_training:my_training", lambda user: on_training_roster(user)),
     NavItem("Training", "staff_training:compliance", _perm("staff_training.view_assignment")),
+    NavItem("Reports", "reports:report_list", _perm("reports.view_auditreport")),
     NavItem("Exports", "reports:export_list", lambda user: may_export_something(user)),
 ]
 

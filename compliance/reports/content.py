@@ -23,6 +23,7 @@ from compliance.controls import selectors as controls_selectors
 from compliance.crypto import signing
 from compliance.reports.models import AuditReport
 from compliance.reports.sections import BY_NAME, SECTIONS
+from compliance.staff_training import selectors as training_selectors
 from consent import selectors as consent_selectors
 from consent.erasure import access_selectors, selectors as erasure_selectors
 from datasets import report_selectors as datasets_report_selectors
@@ -252,10 +253,6 @@ def training(reader, report: AuditReport, shared: dict) -> dict:
     refused = _require(reader, "staff_training.view_assignment")
     if refused:
         return {"unavailable": refused}
-    from compliance.staff_training import selectors as training_selectors
-
-    if not hasattr(training_selectors, "training_summary"):
-        return {"unavailable": Unavailable("Not included: staff training figures are not available in this version.")}
     return {"summary": training_selectors.training_summary(now=timezone.now())}
 
 

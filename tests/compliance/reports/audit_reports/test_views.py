@@ -150,3 +150,10 @@ def test_the_integrity_page_shows_the_public_key_and_how_to_verify(make_user):
     public_key = signing.encode(signing.public_key_bytes(signing.signing_key().public_key()))
     assert public_key in body and signing.active_key_id() in body
     assert "python manage.py verify_report REPORT.pdf REPORT.pdf.sig" in body
+
+
+def test_the_navigation_offers_reports_to_managers_and_auditors_only(auditor, dpo):
+    link = f'href="{reverse("reports:report_list")}"'
+
+    assert link in verified_client(auditor).get(reverse("reports:integrity")).content.decode()
+    assert link not in verified_client(dpo).get(reverse("reports:integrity")).content.decode()
