@@ -196,3 +196,18 @@ def test_the_training_section_shows_the_staff_training_summary(framework, audito
 
     text = " ".join(" ".join(_pages_text(storage.read(report.stored_name))).split())
     assert "Employees in scope: 0; current on their training: 0 (—); overdue assignments: 0." in text
+
+
+def test_a_report_running_in_a_live_worker_is_left_alone_and_one_whose_worker_died_is_taken_over(framework, auditor, sent_tasks, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    report = request(auditor, sections=["definitions"])
+    assert services.start_report(report_id=report.pk) is not None
+    assert generate_report.run(report.pk) == ""  # another delivery while the first worker is within its time limit
+
+    AuditReport.objects.filter(pk=report.pk).update(
+        started_at=timezone.now() - timedelta(seconds=settings.REPORT_TASK_TIME_LIMIT + 1)
+    )
+    assert generate_report.run(report.pk) == "done"
