@@ -59,12 +59,11 @@ def may_export_something(user) -> bool:
 
 def on_training_roster(user) -> bool:
     """Whether ``user`` is an employee on the training roster (one query per request, kept on the user object)."""
-    if not hasattr(user, "_on_training_roster"):
-        # Imported here: the navigation sits on the top floor and only asks whether the record exists.
-        from compliance.staff_training.selectors import employee_for_user
+    # Imported here: the navigation sits on the top floor. The selector's one query is kept on the
+    # user for the request and shared with the training gate (the banner's overdue list).
+    from compliance.staff_training.selectors import training_status_for_user
 
-        user._on_training_roster = employee_for_user(user=user) is not None
-    return user._on_training_roster
+    return training_status_for_user(user=user).on_roster
 
 
 def items_for(user) -> list[NavItem]:

@@ -10,8 +10,8 @@ are never in that list, so nobody is kept from their own training.
 
 The state is computed lazily once per request: no query for anonymous users,
 administrators or roles the gate does not concern (the permission check reads the
-permission cache the navigation has loaded already), one query (the overdue
-assignments) otherwise.
+permission cache the navigation has loaded already), and otherwise the one query of
+``selectors.training_status_for_user``, which the navigation shares.
 """
 
 from dataclasses import dataclass, field
@@ -19,11 +19,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from compliance.audit.services import record_event
-from compliance.staff_training.models import Assignment
+from compliance.staff_training.selectors import OverdueItem, training_status_for_user
 
 GATED_PERMISSION = "staff_training.gated_by_training"
 
@@ -33,7 +32,7 @@ class GateState:
     """What the gate knows about the current user: their overdue required training, and the mode."""
 
     mode: str
-    overdue: list[Assignment] = field(default_factory=list)
+    overdue: list[OverdueItem] = field(default_factory=list)
 
     @property
     def blocks(self) -> bool:
@@ -51,17 +50,7 @@ def gate_state(*, user, now: datetime | None = None) -> GateState:
     # A superuser holds every permission; administration is not a role that handles personal data.
     if user.is_superuser or not user.has_perm(GATED_PERMISSION):
         return GateState(mode=mode)
-    now = now or timezone.now()
-    overdue = list(
-        Assignment.objects.filter(
-            employee__user=user,
-            employee__active=True,
-            status__in=Assignment.OPEN_STATUSES,
-            due_at__lt=now,
-        )
-        .select_related("course", "policy_version__policy")
-        .order_by("due_at", "id")
-    )
+    overdue = training_status_for_user(user=user, now=now).overdue
     return GateState(mode=mode, overdue=overdue)
 
 
@@ -101,18 +90,12 @@ class TrainingGateMiddleware:
                 "view": match.view_name,
                 "path": request.path,
                 "overdue": [
-                    {"assignment": assignment.pk, "requirement": _code(assignment), "due": assignment.due_at.isoformat()}
-                    for assignment in state.overdue
+                    {"assignment": item.assignment_id, "requirement": item.code, "due": item.due_at.isoformat()}
+                    for item in state.overdue
                 ],
             },
         )
         return render(request, "staff_training/gate_blocked.html", {"gate": state}, status=403)
-
-
-def _code(assignment: Assignment) -> str:
-    if assignment.course_id:
-        return assignment.course.code
-    return f"{assignment.policy_version.policy.code}@{assignment.policy_version.version}"
 
 
 def training_gate(request) -> dict:

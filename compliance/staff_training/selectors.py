@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -69,6 +69,92 @@ def employee_for_user(*, user) -> Employee | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Employee.objects.select_related("manager").filter(user=user).first()
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    """One overdue requirement as the gate's banner and page show it."""
+
+    assignment_id: int
+    title: str
+    code: str
+    due_at: datetime
+    is_policy: bool
+    proof_kind: str
+    passing_score: Decimal | None
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    """Whether the user is on the roster, and their overdue requirements (for the navigation and the gate)."""
+
+    employee_id: object | None
+    overdue: list[OverdueItem]
+
+    @property
+    def on_roster(self) -> bool:
+        return self.employee_id is not None
+
+
+STATUS_ATTRIBUTE = "_staff_training_status"
+
+
+def training_status_for_user(*, user, now: datetime | None = None) -> TrainingStatus:
+    """Return whether the user is an active employee on the roster and what they have overdue, in one query.
+
+    Kept on the user object for the rest of the request, so the navigation and
+    the training gate share the one query.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return TrainingStatus(None, [])
+    cached = getattr(user, STATUS_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    now = now or timezone.now()
+    overdue_join = FilteredRelation("assignments", condition=Q(assignments__status__in=OPEN, assignments__due_at__lt=now))
+    rows = list(
+        Employee.objects.filter(user=user)
+        .annotate(overdue=overdue_join)
+        .values(
+            "id",
+            "active",
+            "overdue__id",
+            "overdue__due_at",
+            "overdue__course__code",
+            "overdue__course__title",
+            "overdue__course__proof_kind",
+            "overdue__course__passing_score",
+            "overdue__policy_version__version",
+            "overdue__policy_version__policy__code",
+            "overdue__policy_version__policy__title",
+        )
+        .order_by("overdue__due_at", "overdue__id")
+    )
+    employee_id = rows[0]["id"] if rows else None
+    items = []
+    for row in rows:
+        if row["overdue__id"] is None or not row["active"]:
+            continue
+        if row["overdue__course__code"]:
+            title, code, is_policy = row["overdue__course__title"], row["overdue__course__code"], False
+        else:
+            version = row["overdue__policy_version__version"]
+            title = f"Acknowledge {row['overdue__policy_version__policy__title']} v{version}"
+            code, is_policy = f"{row['overdue__policy_version__policy__code']}@{version}", True
+        items.append(
+            OverdueItem(
+                assignment_id=row["overdue__id"],
+                title=title,
+                code=code,
+                due_at=row["overdue__due_at"],
+                is_policy=is_policy,
+                proof_kind=row["overdue__course__proof_kind"] or "",
+                passing_score=row["overdue__course__passing_score"],
+            )
+        )
+    status = TrainingStatus(employee_id, items)
+    setattr(user, STATUS_ATTRIBUTE, status)
+    return status
 
 
 def _visible_employees(user) -> QuerySet[Employee]:

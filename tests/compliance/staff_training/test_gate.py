@@ -161,7 +161,7 @@ def test_the_gate_costs_one_query_once_the_permissions_are_loaded(make_user, dja
     user.has_perm("staff_training.gated_by_training")  # the navigation loads the permission cache on every page
     with django_assert_num_queries(1):
         state = gate_state(user=user)
-        assert [assignment.course.code for assignment in state.overdue] == ["dp-basics"]
+        assert [item.code for item in state.overdue] == ["dp-basics"]
 
 
 @pytest.mark.parametrize("role", [*NOT_GATED, None])
@@ -179,3 +179,23 @@ def test_the_gated_roles_are_the_dpo_steward_and_ml_engineer(make_user):
     gated = {role for role in Role if make_user(role).has_perm("staff_training.gated_by_training")}
 
     assert gated == set(GATED)
+
+
+def test_the_navigation_and_the_gate_share_one_query(make_user, django_assert_num_queries):
+    from compliance.navigation import on_training_roster
+
+    user = overdue_user(make_user, Role.ML_ENGINEER)
+    user.has_perm("staff_training.gated_by_training")
+
+    with django_assert_num_queries(1):
+        assert on_training_roster(user)
+        assert gate_state(user=user).overdue[0].title == "Data protection basics"
+
+
+def test_an_inactive_employee_is_not_gated(make_user):
+    user = overdue_user(make_user, Role.DPO)
+    from compliance.staff_training.models import Employee
+
+    Employee.objects.filter(user=user).update(active=False)
+
+    assert not gate_state(user=user)
