@@ -180,3 +180,23 @@ def test_a_subject_written_by_plain_sql_is_counted_too():
 
     assert selectors.subject_count() == 1
     assert_counts_match()
+
+
+def test_withdrawals_per_week_come_from_the_weekly_counts(dpo, purpose, make_subject, make_user, django_assert_num_queries):
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
+    for number, days_ago in enumerate((0, 1, 2, 8, 30)):
+        person = make_subject(f"w-{number}")
+        _grant(dpo, person, purpose, occurred_at=now - timedelta(days=60))
+        record_consent(
+            actor=dpo, subject=person, purpose=purpose, status="withdrawn", collection_method="app", occurred_at=now - timedelta(days=days_ago)
+        )
+
+    assert dpo.has_perm(selectors.VIEW_PURPOSE)  # loads the user's permissions, which are cached on the user from here on
+    with django_assert_num_queries(1):
+        weeks = selectors.consent_events_per_week(user=dpo, weeks=6, now=now)
+
+    assert [(week.week.isoformat(), week.events) for week in weeks] == [
+        ("2026-10-19", 0), ("2026-10-26", 1), ("2026-11-02", 0), ("2026-11-09", 0), ("2026-11-16", 1), ("2026-11-23", 3),
+    ]
+    assert sum(week.events for week in selectors.consent_events_per_week(user=dpo, status="granted", weeks=12, now=now)) == 5
+    assert all(week.events == 0 for week in selectors.consent_events_per_week(user=make_user(None), weeks=6, now=now))
