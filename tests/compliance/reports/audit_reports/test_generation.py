@@ -92,9 +92,10 @@ def test_the_pdf_holds_the_cover_contents_with_page_numbers_every_section_and_ru
         line = next(line for line in contents.splitlines() if line.startswith(heading))
         assert line.rstrip().endswith(str(page_number)), (heading, line, page_number)
     assert all(f"page {n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
-    framework_pages = "\n".join(pages[starts["Frameworks"] - 1 : starts["Rights requests"] - 1])
+    framework_pages = " ".join(" ".join(pages[starts["Frameworks"] - 1 : starts["Rights requests"] - 1]).split())
     evidence = assessed[1]
-    assert "Encryption policy v3" in framework_pages and evidence.sha256[:32] in framework_pages.replace("\n", "")
+    # Cells wrap at any width: compare with whitespace squeezed out (a hash breaks anywhere).
+    assert "Encryption policy v3" in framework_pages and evidence.sha256 in framework_pages.replace(" ", "")
     audit_pages = "\n".join(pages[starts["Audit log"] - 1 : starts["Definitions"] - 1])
     assert "Intact:" in audit_pages and f"custos-audit-chain-head:{report.chain_sequence}:" in audit_pages.replace("\n", "")
 
