@@ -13,7 +13,7 @@ Each figure is measured on its own copy of the seeded database:
 * memory: the app's peak resident memory at BENCH_ROWS rows against a tenth
   of them, each in a fresh process.
 
-Goals: app rows/s ≥ 0.40 × COPY rows/s; peak at BENCH_ROWS ≤ 1.5 × peak at a tenth.
+Goals: app rows/s ≥ 0.40 × COPY rows/s (≥ 0.50 × from 1,000,000 rows); peak at BENCH_ROWS ≤ 1.5 × peak at a tenth.
 """
 
 import json
@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.databases import PYTHON, Skipped, bench_url, copy_of, django_env, manage  # noqa: E402
 
 SPEED_GOAL = 0.40
+# At a million rows and more the import's fixed costs are spread thinner, and the issue asks more of it.
+LARGE_ROWS, LARGE_SPEED_GOAL = 1_000_000, 0.50
 MEMORY_GOAL = 1.5
 EVENT_COLUMNS = (
     "id, subject_id, purpose_id, status, occurred_at, recorded_at, notice_id, collection_method, jurisdiction, "
@@ -155,17 +157,18 @@ def run() -> bool:
     copy_rate = baseline["rows"] / baseline["seconds"]
     app_rate = app["rows"] / app["seconds"]
     speed = app_rate / copy_rate
+    speed_goal = LARGE_SPEED_GOAL if rows >= LARGE_ROWS else SPEED_GOAL
     memory = app["peak_rss_bytes"] / tenth["peak_rss_bytes"]
     mib = 1024 * 1024
     print(f"consent_import: {rows:,} rows, {options['subjects']:,} subjects, {options['purposes']} purposes")
     print(f"  baseline  raw COPY into consent_consentevent: {copy_rate:>10,.0f} rows/s ({baseline['seconds']:.1f} s)")
     print(f"  app       import path (stream, check, stage, record, states): {app_rate:>10,.0f} rows/s ({app['seconds']:.1f} s)")
-    print(f"  ratio     {speed:.2f} (goal ≥ {SPEED_GOAL:.2f}) {'met' if speed >= SPEED_GOAL else 'MISSED'}")
+    print(f"  ratio     {speed:.2f} (goal ≥ {speed_goal:.2f}) {'met' if speed >= speed_goal else 'MISSED'}")
     print(
         f"  memory    peak {app['peak_rss_bytes'] / mib:,.0f} MiB at {rows:,} rows vs {tenth['peak_rss_bytes'] / mib:,.0f} MiB"
         f" at {small:,}: {memory:.2f}× (goal ≤ {MEMORY_GOAL}×) {'met' if memory <= MEMORY_GOAL else 'MISSED'}"
     )
-    return speed >= SPEED_GOAL and memory <= MEMORY_GOAL
+    return speed >= speed_goal and memory <= MEMORY_GOAL
 
 
 def main() -> int:
