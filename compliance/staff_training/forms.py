@@ -211,15 +211,21 @@ class CourseForm(AudienceFields):
     requirement_refs = NameListField(
         label="Requirements supported", help_text="Framework references, e.g. gdpr:Art. 39(1)(b), hipaa:164.308(a)(5)."
     )
+    active = forms.BooleanField(
+        required=False, initial=True, help_text="Untick to retire the course: it assigns nothing new; its history stays."
+    )
 
     field_order = [
         "code", "title", "description", "audience_departments", "audience_job_roles", "audience_roles", "grace_days",
-        "valid_days", "passing_score", "proof_kind", "xapi_activity_id", "control_codes", "requirement_refs",
+        "valid_days", "passing_score", "proof_kind", "xapi_activity_id", "control_codes", "requirement_refs", "active",
     ]
 
     def __init__(self, *args, creating: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        if not creating:
+        if creating:
+            # A new course is active; retiring is an edit.
+            del self.fields["active"]
+        else:
             del self.fields["code"]
 
     def clean_code(self) -> str:

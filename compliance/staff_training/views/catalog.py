@@ -21,7 +21,7 @@ from compliance.staff_training.views.common import (
 
 COURSE_FIELDS = (
     "title", "description", "audience_departments", "audience_job_roles", "audience_roles", "grace_days",
-    "valid_days", "passing_score", "proof_kind", "xapi_activity_id", "control_codes", "requirement_refs",
+    "valid_days", "passing_score", "proof_kind", "xapi_activity_id", "control_codes", "requirement_refs", "active",
 )
 
 

@@ -85,12 +85,12 @@ def test_editing_a_course_changes_it_but_not_its_code(manager):
     url = reverse("staff_training:course_edit", kwargs={"code": "dp-basics"})
 
     form = manager.get(url).content.decode()
-    response = manager.post(url, {**COURSE, "code": "changed", "title": "New title", "valid_days": ""}, follow=True)
+    response = manager.post(url, {**COURSE, "code": "changed", "title": "New title", "valid_days": "", "active": "on"}, follow=True)
 
     assert 'name="code"' not in form and "Old title" in form
     assert "Course dp-basics saved." in response.content.decode()
     course = Course.objects.get(code="dp-basics")
-    assert course.title == "New title" and course.valid_days is None
+    assert course.title == "New title" and course.valid_days is None and course.active
 
 
 def test_the_course_list_shows_each_course_and_its_figures(client_for):
@@ -169,3 +169,13 @@ def test_the_policy_list_shows_the_version_in_force(client_for):
     html = client.get(reverse("staff_training:policy_list")).content.decode()
 
     assert "Version 2.0 since 2026-01-01" in html
+
+
+def test_retiring_a_course_is_an_edit(manager):
+    builders.course("dp-basics")
+
+    response = manager.post(reverse("staff_training:course_edit", kwargs={"code": "dp-basics"}), {**COURSE, "active": ""}, follow=True)
+
+    assert "Retired: assigns nothing new" in response.content.decode()
+    assert not Course.objects.get(code="dp-basics").active
+    assert 'name="active"' not in manager.get(reverse("staff_training:course_create")).content.decode()
