@@ -341,7 +341,7 @@ def _training_panel(figures: dict, user) -> Panel | None:
                 link,
                 "ok" if (training["current_share"] or 0) >= 95 else "warn",
             ),
-            Figure("Overdue assignments", str(training["overdue_assignments"]), url("staff_training:compliance", status="overdue") if link else "", "bad" if training["overdue_assignments"] else "ok"),
+            Figure("Overdue assignments", str(training["overdue_assignments"]), f"{link}#overdue-heading" if link else "", "bad" if training["overdue_assignments"] else "ok"),
         ],
     )
 

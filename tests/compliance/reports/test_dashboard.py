@@ -148,3 +148,13 @@ def test_the_dashboard_takes_the_same_queries_at_10_and_1000_rows(objects, manag
     large = dashboard_queries(manager)
     assert small == large, f"{small} queries at 10 rows, {large} at 1,000"
     assert large <= 25
+
+
+def test_the_training_panel_reads_the_training_summary_and_links_the_compliance_page(objects, manager):
+    refresh_dashboard_summary(actor=BEAT)
+    content = get_dashboard(manager)
+    training = DashboardSummary.objects.get().figures["training"]
+    assert training["in_scope_employees"] == 0
+    assert f'href="{reverse("staff_training:compliance")}"' in content
+    assert f'href="{reverse("staff_training:compliance")}#overdue-heading"' in content
+    assert "Employees current on their training" in content

@@ -63,3 +63,20 @@ def test_the_workspace_takes_the_same_queries_at_10_and_1000_rows(objects, audit
     grow(objects, 990)
     large = workspace_queries(auditor)
     assert small == large, f"{small} queries at 10 rows, {large} at 1,000"
+
+
+def test_the_workspace_shows_the_last_signed_chain_head(objects, auditor):
+    from django.utils import timezone
+
+    from compliance.reports.models import AuditReport
+
+    now = timezone.now()
+    report = AuditReport.objects.create(
+        requested_by=auditor, period_start=now.date(), period_end=now.date(), status=AuditReport.Status.DONE, progress=100,
+        generated_at=now, pages=3, size=1000, sha256="a" * 64, stored_name="r.pdf", signature="sig", signing_key_id="k1",
+        chain_sequence=41, chain_hash="b" * 64,
+    )
+    content = verified_client(auditor).get(reverse("reports:workspace")).content.decode()
+    assert f"#41 <code>{'b' * 64}</code>, signed with key <code>k1</code>" in content
+    assert f'href="{reverse("reports:report_detail", args=[report.pk])}">audit report #{report.pk}</a>' in content
+    assert f'href="{reverse("reports:report_list")}">Audit reports</a>' in content
