@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import consent_check, consent_import, consent_pages, dashboard, erasure, report  # noqa: E402
+from bench import consent_check, consent_import, consent_pages, dashboard, erasure, report, training  # noqa: E402
 from bench.databases import Skipped, bench_url, manage, recreate, vacuum_analyze  # noqa: E402
 
-BENCHMARKS = (consent_import, consent_check, consent_pages, dashboard, erasure, report)
+BENCHMARKS = (consent_import, consent_check, consent_pages, dashboard, erasure, report, training)
 
 
 def seed(url: str) -> None:

@@ -160,12 +160,14 @@ def reconcile(
     if not employee_list:
         return SyncResult()
     employee_ids = [employee.pk for employee in employee_list]
+    # The whole roster (the nightly run) needs no list of ids in the queries below.
+    of_employees = Q() if employees is None else Q(employee_id__in=employee_ids)
     course_list = list(courses if courses is not None else Course.objects.all())
     policy_list = list((policies if policies is not None else Policy.objects.all()).prefetch_related("versions"))
     versions = current_versions(policy_list, today)
     plan = _Plan(now)
 
-    live = Assignment.objects.filter(employee_id__in=employee_ids).exclude(status__in=Assignment.CLOSED_STATUSES)
+    live = Assignment.objects.filter(of_employees).exclude(status__in=Assignment.CLOSED_STATUSES)
     live = live.filter(
         Q(course_id__in=[course.pk for course in course_list])
         | Q(policy_version__policy_id__in=[policy.pk for policy in policy_list])
@@ -179,12 +181,12 @@ def reconcile(
             by_policy[(assignment.employee_id, assignment.policy_version.policy_id)].append(assignment)
     cycles = {
         (row["employee_id"], row["course_id"]): row["last"]
-        for row in Assignment.objects.filter(employee_id__in=employee_ids, course_id__in=[c.pk for c in course_list])
+        for row in Assignment.objects.filter(of_employees, course_id__in=[c.pk for c in course_list])
         .values("employee_id", "course_id")
         .annotate(last=Max("cycle"))
     }
     acknowledged_before = set(
-        Assignment.objects.filter(employee_id__in=employee_ids, policy_version__policy_id__in=[p.pk for p in policy_list])
+        Assignment.objects.filter(of_employees, policy_version__policy_id__in=[p.pk for p in policy_list])
         .values_list("employee_id", "policy_version__policy_id")
         .distinct()
     )
