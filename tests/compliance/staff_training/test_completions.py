@@ -1,6 +1,6 @@
 """Completions by a manager, policy acknowledgements by the employee, waivers, and the LMS CSV import with its report."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
