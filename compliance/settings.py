@@ -359,6 +359,8 @@ TRAINING_GATE_PROTECTED_VIEWS = env.list(
         "consent:event_receipt",
         "consent:import_errors",
         "erasure",
+        # Register exports (CSV / JSON of records, some of them about people).
+        "reports:export",
     ],
 )
 if TRAINING_GATE not in ("warn", "block"):
