@@ -141,6 +141,8 @@ def test_a_current_dpo_is_not_blocked(make_user, settings):
         ("consent:subject_reveal", True),
         ("erasure:request_detail", True),
         ("erasure:access_download", True),
+        ("reports:export", True),
+        ("reports:export_list", False),
         ("consent:purpose_list", False),
         ("staff_training:my_training", False),
         ("accounts:login", False),
