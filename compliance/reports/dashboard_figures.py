@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from compliance.audit import dashboard_selectors as audit_figures
 from compliance.controls import dashboard_selectors as control_figures
+from compliance.staff_training import selectors as training_selectors
 from consent.erasure import selectors as erasure_selectors
 from datasets import dashboard_selectors as register_figures
 
@@ -20,10 +21,8 @@ HIGH_RISK_WINDOW_DAYS = 7
 RECENT_EVENTS = 10
 
 
-def _training(now: datetime) -> dict | None:
-    """Staff training completion from compliance.staff_training's summary (None when it has none yet)."""
-    from compliance.staff_training import selectors as training_selectors
-
+def _training(now: datetime) -> dict:
+    """Staff training completion from compliance.staff_training's organisation summary."""
     summary = training_selectors.training_summary(now=now)
     return {
         "in_scope_employees": summary.in_scope_employees,

@@ -85,9 +85,9 @@ class Dashboard:
 
 def refresh_minutes() -> int:
     """Return how often beat refreshes the summary, in minutes (from the beat schedule)."""
-    entry = settings.CELERY_BEAT_SCHEDULE.get(REFRESH_SCHEDULE, {})
-    seconds = entry.get("schedule", 600)
-    return max(1, int(getattr(seconds, "total_seconds", lambda: seconds)() / 60))
+    schedule = settings.CELERY_BEAT_SCHEDULE.get(REFRESH_SCHEDULE, {}).get("schedule", 600.0)
+    seconds = schedule.total_seconds() if isinstance(schedule, timedelta) else float(schedule)
+    return max(1, round(seconds / 60))
 
 
 def _score_panel(scores: list[control_selectors.FrameworkScore]) -> Panel:
