@@ -108,11 +108,27 @@ def test_block_refuses_stewards_and_engineers_too(make_user, settings, role):
     assert AuditEvent.objects.filter(action="training.gate_refused").count() == 1
 
 
-def test_block_never_refuses_an_auditor_or_an_employee(make_user, settings):
+@pytest.mark.parametrize("role", NOT_GATED)
+def test_block_never_refuses_employees_auditors_or_compliance_managers(make_user, settings, role):
     settings.TRAINING_GATE = "block"
-    auditor = overdue_user(make_user, Role.AUDITOR)
+    user = overdue_user(make_user, role)
 
-    assert verified_client(auditor).get(reverse("consent:subject_search")).status_code == 200
+    response = verified_client(user).get(reverse("consent:subject_search"))
+
+    # Readers of subjects get the page; an employee is refused by the page's own permission, not the gate.
+    assert response.status_code == (403 if role == Role.EMPLOYEE else 200)
+    assert "Complete your training to open this page" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="training.gate_refused").exists()
+
+
+@pytest.mark.parametrize("role", [*GATED, *NOT_GATED])
+def test_block_never_gates_the_training_pages_or_sign_out(make_user, settings, role):
+    settings.TRAINING_GATE = "block"
+    user = overdue_user(make_user, role)
+    client = verified_client(user)
+
+    assert client.get(reverse("staff_training:my_training")).status_code == 200
+    assert client.post(reverse("accounts:logout")).status_code == 302
     assert not AuditEvent.objects.filter(action="training.gate_refused").exists()
 
 
