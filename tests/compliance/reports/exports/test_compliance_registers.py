@@ -82,3 +82,14 @@ def test_controls_and_checks_export_with_the_latest_results(programme, auditor):
     assert ran["status"] in ("pass", "fail", "no_data") and ran["run_by"] and ran["ran_at"]
     assert "CTL-ENC-01" in ran["controls"]
     assert any(row["status"] == "not_run" for row in checks.values())
+
+
+def test_training_exports_completion_per_course_without_employees(auditor, manager_user):
+    from compliance.staff_training import services as training_services
+
+    training_services.create_course(actor=manager_user, code="gdpr-basics", title="GDPR basics")
+    rows = jsonl(verified_client(auditor), "training")
+    course = next(row for row in rows if row["code"] == "gdpr-basics")
+    assert course["kind"] == "course" and course["title"] == "GDPR basics"
+    assert (course["required"], course["completed"], course["overdue"]) == (0, 0, 0)
+    assert course["completed_percent"] is None

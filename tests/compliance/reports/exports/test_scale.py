@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent, ChainHead
-from compliance.reports.exports import registers
+from compliance.reports.exports import paging
 from datasets.models import Dataset
 from tests.conftest import verified_client
 
@@ -63,7 +63,7 @@ def queries_for_export(client, register: str) -> tuple[int, int]:
 def test_an_export_costs_a_fixed_number_of_queries_plus_one_per_page(register, fill, monkeypatch, make_user):
     from compliance.accounts.roles import Role
 
-    monkeypatch.setattr(registers, "BATCH_SIZE", 100)
+    monkeypatch.setattr(paging, "BATCH_SIZE", 100)
     client = verified_client(make_user(Role.AUDITOR))
     # A first request pays one-off costs (the session's first reads); measure the next two.
     queries_for_export(client, register)
