@@ -24,8 +24,12 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py run_stack
 
-# The whole suite on the current profile. pytest's exit 5 (no test collected) fails too.
+# The import contracts (pyproject.toml [tool.importlinter], docs/architecture.md), then the whole
+# suite on the current profile. pytest's exit 5 (no test collected) fails too.
 test: $(STAMP)
+	@$(BIN)/lint-imports --no-cache || { \
+		echo "make test: an import breaks the layering of docs/architecture.md (contracts above); move the code to the layer it belongs to." >&2; \
+		exit 1; }
 	@$(BIN)/pytest $(PYTEST_ARGS) || { status=$$?; \
 		if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests, which counts as a failure." >&2; fi; \
 		exit $$status; }

@@ -41,7 +41,8 @@ class DemoDataset:
     owned: bool = True
 
 
-def _stores() -> Path:
+def stores_directory() -> Path:
+    """Return the directory the demo's file and SQLite locations point at (written by consent.erasure.demo_stores)."""
     return Path(settings.CONNECTOR_FILESYSTEM_ROOTS[0]).expanduser() / "demo"
 
 
@@ -51,7 +52,7 @@ def _database_url(scheme: str, port: int, database: str) -> str:
 
 
 def demo_datasets() -> list[DemoDataset]:
-    stores = _stores()
+    stores = stores_directory()
     return [
         DemoDataset(
             "shop-customers",
@@ -73,7 +74,7 @@ def demo_datasets() -> list[DemoDataset]:
             [dict(name="monthly export", kind="filesystem", path=str(stores / "shop-customers.csv"), subject_key="external_id", subject_field="customer_id")],
         ),
         # The shop's live database is a dataset of its own: the embedded profile has no
-        # PostgreSQL server for it, so it is held (see demo_stores), and a hold on it
+        # PostgreSQL server for it, so it is held (see consent.erasure.demo_stores), and a hold on it
         # must not stop the demo from erasing the monthly export above.
         DemoDataset(
             "shop-database",

@@ -166,3 +166,18 @@ def build_filter(
         false_positive_rate=false_positive_rate,
         key_id=key_id,
     )
+
+
+def stored_filter_might_contain(membership_filter, value: str) -> bool:
+    """Return whether the subject with this identifier may be in a stored ``MembershipFilter``'s version (never a false no).
+
+    Read with the scheme, size and key the filter was built with. (A function here rather than a model
+    method, so the models never import this module: ``datasets.models`` <- ``datasets.membership`` only.)
+    """
+    bloom = BloomFilter(
+        membership_filter.size_bits,
+        membership_filter.hash_count,
+        bytes(membership_filter.bits),
+        probe_scheme=membership_filter.probe_scheme,
+    )
+    return bloom.might_contain(value, kind=membership_filter.subject_key, key_id=membership_filter.key_id)

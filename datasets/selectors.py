@@ -21,6 +21,7 @@ from guardian.shortcuts import get_objects_for_user
 from compliance.accounts.models import ApiKey
 from compliance.accounts.roles import Role
 from datasets.lineage import LineageEdge, LineageGraph, LineageNode
+from datasets.membership import stored_filter_might_contain
 from datasets.models import (
     Dataset,
     DatasetUserObjectPermission,
@@ -529,7 +530,7 @@ def versions_matching_subject(*, identifiers: Mapping[str, str]) -> SubjectMembe
         membership = getattr(version, "membership_filter", None)
         if membership is None or membership.subject_key not in given:
             result.unknown.append(version)
-        elif membership.might_contain(given[membership.subject_key]):
+        elif stored_filter_might_contain(membership, given[membership.subject_key]):
             result.containing.append(version)
     return result
 

@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from compliance.accounts import sessions
+from compliance.accounts.sessions import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
 from compliance.audit.services import record_event
 
-SESSION_STARTED_KEY = "custos_started_at"
-SESSION_LAST_SEEN_KEY = "custos_last_seen_at"
 # last_seen_at in the sessions list is refreshed at most this often, to keep a
 # page view from always being a write.
 TRACKING_RESOLUTION_SECONDS = 60

@@ -91,14 +91,13 @@ def format_backup_code(code: str) -> str:
 
 def verify_backup_code(device, token) -> bool:
     """Spend one unused backup code of ``device`` matching ``token``; each works once."""
-    from compliance.accounts.models import BackupCode
-
     allowed, _ = device.verify_is_allowed()
     if not allowed:
         return False
     code_hash = hash_backup_code(token)
     with transaction.atomic():
-        spent = BackupCode.objects.filter(device=device, code_hash=code_hash, used_at__isnull=True).update(
+        # Through the device's own codes (related name), so this module never imports the models that call it.
+        spent = device.codes.filter(code_hash=code_hash, used_at__isnull=True).update(
             used_at=timezone.now()
         )
     if spent:

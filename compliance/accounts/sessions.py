@@ -7,6 +7,10 @@ from django.utils import timezone
 
 from compliance.accounts.models import UserSession
 
+# Keys in the session itself: when it started and when it was last seen (read by the middleware's timeouts).
+SESSION_STARTED_KEY = "custos_started_at"
+SESSION_LAST_SEEN_KEY = "custos_last_seen_at"
+
 
 def truncate_ip(address: str | None) -> str:
     """Return the /24 (IPv4) or /48 (IPv6) network of ``address``, or '' if it is not one."""
@@ -21,8 +25,6 @@ def truncate_ip(address: str | None) -> str:
 def start_tracking(*, request, user) -> UserSession:
     """Record the session a login just created (Django cycled its key at login)."""
     import time
-
-    from compliance.accounts.middleware import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
 
     now = time.time()
     request.session[SESSION_STARTED_KEY] = now

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from compliance.audit.actors import SystemActor
 from compliance.audit.services import record_event
+from compliance.controls import queue
 from compliance.controls.checks.registry import (
+    CHECKS_ACTOR,
     MAX_FAILING_LISTED,
     CheckOutcome,
     RegisteredCheck,
@@ -23,12 +25,11 @@ from compliance.controls.checks.registry import (
     registered_checks,
 )
 from compliance.controls.models import AutomatedStatus, Control
-from compliance.controls.models.checks import CheckResult, CheckStatus, EncryptionKeyRecord
+from compliance.controls.models.checks import CheckResult, CheckStatus
 
 logger = logging.getLogger("custos.controls")
 
 RUN_PERMISSION = "controls.run_checks"
-CHECKS_ACTOR = SystemActor("checks")
 
 
 def _selected(keys: Iterable[str] | None) -> list[RegisteredCheck]:
@@ -155,50 +156,5 @@ def request_check_run(*, actor, keys: Iterable[str] | None = None) -> list[str]:
         raise PermissionDenied("Running the automated checks needs the controls.run_checks permission.")
     selected = [registered.key for registered in _selected(keys)]
     record_event(actor=actor, action="controls.checks_requested", data={"keys": selected if keys is not None else "all"})
-    from compliance.controls.tasks import run_checks_task
-
-    queued_keys = None if keys is None else selected
-    transaction.on_commit(lambda: run_checks_task.delay(user_id=actor.pk, keys=queued_keys))
+    queue.enqueue_check_run(user_id=actor.pk, keys=None if keys is None else selected)
     return selected
-
-
-@transaction.atomic
-def record_active_key(*, key_id: str, now: datetime) -> EncryptionKeyRecord:
-    """Return the record of when key ``key_id`` came into use, recording ``now`` the first time the key is seen."""
-    record, created = EncryptionKeyRecord.objects.get_or_create(
-        key_id=key_id, defaults={"in_use_since": now, "source": EncryptionKeyRecord.Source.OBSERVED, "recorded_at": now}
-    )
-    if created:
-        record_event(
-            actor=CHECKS_ACTOR,
-            action="controls.encryption_key_recorded",
-            target=record,
-            data={"key_id": key_id, "in_use_since": now.isoformat(), "source": record.source},
-        )
-    return record
-
-
-@transaction.atomic
-def state_key_in_use_since(*, actor, key_id: str, since: datetime) -> EncryptionKeyRecord:
-    """Record the date key ``key_id`` came into use as an operator states it (replacing what the checks observed)."""
-    if timezone.is_naive(since):
-        raise ValidationError({"since": ["Give the date with its time zone."]})
-    if since > timezone.now():
-        raise ValidationError({"since": ["A key cannot have come into use in the future."]})
-    previous = EncryptionKeyRecord.objects.filter(key_id=key_id).first()
-    record, _ = EncryptionKeyRecord.objects.update_or_create(
-        key_id=key_id,
-        defaults={"in_use_since": since, "source": EncryptionKeyRecord.Source.STATED, "recorded_at": timezone.now()},
-    )
-    record_event(
-        actor=actor,
-        action="controls.encryption_key_recorded",
-        target=record,
-        data={
-            "key_id": key_id,
-            "in_use_since": since.isoformat(),
-            "source": record.source,
-            "previously": previous.in_use_since.isoformat() if previous else None,
-        },
-    )
-    return record

@@ -9,6 +9,13 @@ from celery import current_app
 from django.db import transaction
 
 SNAPSHOT_SCORES = "controls.snapshot_scores"
+RUN_CHECKS = "controls.run_checks"
+
+
+def enqueue_check_run(*, user_id: int | None, keys: list[str] | None) -> None:
+    """Send ``controls.run_checks`` for the checks named by ``keys`` (None: all) on behalf of ``user_id`` after commit."""
+    kwargs = {"user_id": user_id, "keys": keys}
+    transaction.on_commit(lambda: current_app.send_task(RUN_CHECKS, kwargs=kwargs, ignore_result=True))
 
 
 def enqueue_score_snapshots(*, assessment_ids: list[int] | None) -> None:

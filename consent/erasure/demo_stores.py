@@ -1,5 +1,7 @@
 """Demo stores for ``manage.py seed_demo``: the files and SQLite database the demo registry points at.
 
+It lives with the rights requests, above the registry and consent, because it
+needs both the consent demo's identities and the erasure app's legal holds.
 The registry demo (``datasets.demo``) registers file and SQLite locations under
 ``CONNECTOR_FILESYSTEM_ROOTS[0]/demo/``; this step writes them, with rows for
 the demo subjects keyed exactly as those locations say, so a newcomer can
@@ -24,7 +26,7 @@ from compliance.crypto.blind_index import normalise_phone
 from consent.demo import demo_identity
 from consent.erasure.models import LegalHold
 from consent.erasure.services import set_legal_hold
-from datasets.demo import ACTOR, DEMO_SUBJECTS, _stores, demo_datasets
+from datasets.demo import ACTOR, DEMO_SUBJECTS, demo_datasets, stores_directory
 from datasets.models import Dataset, LocationKind
 
 NO_SERVER_HOLD = "Demo: no server for this location in the embedded profile"
@@ -99,7 +101,7 @@ def demo_store_files() -> dict[str, Callable[[Path], None]]:
 
 
 def _write_missing_files() -> tuple[int, int]:
-    directory = _stores()
+    directory = stores_directory()
     directory.mkdir(parents=True, exist_ok=True)
     created = kept = 0
     for name, write in demo_store_files().items():

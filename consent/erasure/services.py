@@ -49,7 +49,7 @@ from consent.erasure.models import (
 )
 from consent.jurisdictions import Regime
 from consent.models import DataSubject
-from consent.services.subjects import REVEAL_PERMISSION, _clean_email, _clean_phone
+from consent.services.subjects import REVEAL_PERMISSION, clean_email, clean_phone
 from datasets.models import Dataset
 from datasets.services.common import FieldErrors, clean_choice, clean_text
 
@@ -185,8 +185,8 @@ def _clean_identifiers(errors: FieldErrors, identifiers: dict | None) -> dict[st
     if unknown:
         errors.add("identifiers", f"Unknown identifier {', '.join(unknown)}: give email and/or phone.")
     cleaned = {
-        "email": errors.check("email", lambda: _clean_email(identifiers.get("email") or "")),
-        "phone": errors.check("phone", lambda: _clean_phone(identifiers.get("phone") or "")),
+        "email": errors.check("email", lambda: clean_email(identifiers.get("email") or "")),
+        "phone": errors.check("phone", lambda: clean_phone(identifiers.get("phone") or "")),
     }
     return {kind: value for kind, value in cleaned.items() if value}
 

@@ -18,7 +18,7 @@ from consent.jurisdictions import parse_jurisdiction
 from consent.models import RECORDABLE_STATUSES, CollectionMethod, ConsentStatus, PrivacyNotice, Purpose
 from consent.services import clean_evidence
 # The same checks, and so the same messages, as a consent recorded one at a time.
-from consent.services.records import _clean_event_id, _clean_moment, _clean_status
+from consent.services.records import clean_event_id, clean_event_moment, clean_recordable_status
 from consent.services.subjects import clean_external_id
 from datasets.services.common import FieldErrors, clean_choice, clean_text
 
@@ -103,7 +103,7 @@ def _moment(value, *, name: str, now: datetime) -> datetime | None:
             f"{_shown(text)} is not a date and time: give {name} in ISO 8601 with its time zone, "
             "for example 2026-03-01T09:30:00Z."
         ) from None
-    return _clean_moment(moment, label=name, now=now, not_after_now=name == "occurred_at")
+    return clean_event_moment(moment, label=name, now=now, not_after_now=name == "occurred_at")
 
 
 def _evidence(fields: Mapping) -> Mapping | None:
@@ -129,7 +129,7 @@ def _notice(errors: FieldErrors, catalog: Catalog, *, purpose: tuple[int, str], 
 
 def _status(value) -> str:
     text = _text(value, name="status")
-    return text if text in RECORDABLE else _clean_status(text)
+    return text if text in RECORDABLE else clean_recordable_status(text)
 
 
 def _collection_method(value) -> str:
@@ -170,7 +170,7 @@ def clean_row(raw: RawRow, *, catalog: Catalog, now: datetime) -> ImportRow | st
         if status == ConsentStatus.GRANTED and not purpose[1]:
             errors.add("purpose", f"The purpose {code} is inactive: it takes no new consents.")
     jurisdiction = errors.check("jurisdiction", lambda: _jurisdiction(fields.get("jurisdiction")))
-    event_id = errors.check("event_id", lambda: _clean_event_id(_text(fields.get("event_id"), name="event_id")))
+    event_id = errors.check("event_id", lambda: clean_event_id(_text(fields.get("event_id"), name="event_id")))
     reason = errors.check("reason", lambda: clean_text(_text(fields.get("reason"), name="reason"), label="reason", max_length=500), "")
     evidence = _evidence(fields)
     evidence = errors.check("evidence", lambda: clean_evidence(evidence), {}) if evidence else {}

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
@@ -81,10 +82,12 @@ def _format_of(name: str, chosen: str) -> str:
     return EXTENSIONS.get(Path(name).suffix.lower(), "")
 
 
-def _enqueue(job: ConsentImport) -> None:
-    from consent.imports.tasks import process_consent_import
+# The worker's task, sent by name: services never import tasks (tasks import services).
+PROCESS_TASK = "consent.imports.process_consent_import"
 
-    process_consent_import.apply_async(args=[str(job.pk)], queue=settings.CONSENT_IMPORT_QUEUE)
+
+def _enqueue(job: ConsentImport) -> None:
+    current_app.send_task(PROCESS_TASK, args=[str(job.pk)], queue=settings.CONSENT_IMPORT_QUEUE)
 
 
 @transaction.atomic

@@ -41,7 +41,8 @@ MAX_EVENT_ID_LENGTH = 200
 LAPSE_BATCH_SIZE = 500
 
 
-def _clean_status(value) -> str:
+def clean_recordable_status(value) -> str:
+    """Return a status a caller may record (granted, withdrawn, refused); ValidationError with the reason otherwise."""
     if value == ConsentStatus.EXPIRED:
         raise ValidationError("Custos records expiry itself when a consent's expires_at passes; record granted, withdrawn or refused.")
     if value not in RECORDABLE_STATUSES:
@@ -49,7 +50,8 @@ def _clean_status(value) -> str:
     return str(value)
 
 
-def _clean_moment(value, *, label: str, now: datetime, not_after_now: bool = False) -> datetime:
+def clean_event_moment(value, *, label: str, now: datetime, not_after_now: bool = False) -> datetime:
+    """Return ``value`` if it is an aware datetime (and, with ``not_after_now``, not in the future); ValidationError naming ``label``."""
     if not isinstance(value, datetime):
         raise ValidationError(f"Give {label} as a date and time.")
     if timezone.is_naive(value):
@@ -59,7 +61,8 @@ def _clean_moment(value, *, label: str, now: datetime, not_after_now: bool = Fal
     return value
 
 
-def _clean_event_id(value) -> str | None:
+def clean_event_id(value) -> str | None:
+    """Return the caller's event id stripped (None when empty); ValidationError when longer than the limit."""
     if value is None:
         return None
     event_id = str(value).strip()
@@ -231,19 +234,19 @@ def record_consent(
     """
     now = timezone.now()
     errors = FieldErrors()
-    event_id = errors.check("event_id", lambda: _clean_event_id(event_id))
+    event_id = errors.check("event_id", lambda: clean_event_id(event_id))
     existing = _existing_event(event_id)
     if existing is not None:
         return _replayed(existing, subject_external_id=subject.external_id, purpose_code=purpose.code, status=status)
 
-    status = errors.check("status", lambda: _clean_status(status), "")
+    status = errors.check("status", lambda: clean_recordable_status(status), "")
     errors.check("collection_method", lambda: clean_choice(collection_method, CollectionMethod, label="collection method"))
     occurred_at = errors.check(
         "occurred_at",
-        lambda: now if occurred_at is None else _clean_moment(occurred_at, label="occurred_at", now=now, not_after_now=True),
+        lambda: now if occurred_at is None else clean_event_moment(occurred_at, label="occurred_at", now=now, not_after_now=True),
     )
     if expires_at is not None:
-        expires_at = errors.check("expires_at", lambda: _clean_moment(expires_at, label="expires_at", now=now))
+        expires_at = errors.check("expires_at", lambda: clean_event_moment(expires_at, label="expires_at", now=now))
         if expires_at and status and status != ConsentStatus.GRANTED:
             errors.add("expires_at", "Only a grant can expire; leave expires_at empty for a withdrawal or refusal.")
         elif expires_at and occurred_at and expires_at <= occurred_at:
@@ -325,7 +328,7 @@ def record_consent_for_external_id(
     ``event_id`` returns the recorded event before anything is created.
     """
     errors = FieldErrors()
-    cleaned_event_id = errors.check("event_id", lambda: _clean_event_id(event_id))
+    cleaned_event_id = errors.check("event_id", lambda: clean_event_id(event_id))
     errors.raise_if_any()
     existing = _existing_event(cleaned_event_id)
     if existing is not None:

@@ -40,7 +40,8 @@ def clean_external_id(value) -> str:
     return external_id
 
 
-def _clean_email(value: str) -> str | None:
+def clean_email(value: str) -> str | None:
+    """Return an email address normalised for storage and its blind index (None when empty); ValidationError saying why not."""
     text = str(value).strip()
     if not text:
         return None
@@ -56,7 +57,8 @@ def _clean_email(value: str) -> str | None:
     return email
 
 
-def _clean_phone(value: str) -> str | None:
+def clean_phone(value: str) -> str | None:
+    """Return a phone number normalised for storage and its blind index (None when empty); ValidationError saying why not."""
     text = str(value).strip()
     if not text:
         return None
@@ -79,7 +81,7 @@ def _clean_jurisdiction(value: str) -> Jurisdiction | None:
 
 def _wanted(errors: FieldErrors, *, email, phone, name, jurisdiction) -> dict:
     """Return the cleaned values of the fields given (None for a field to clear)."""
-    cleaners = {"email": _clean_email, "phone": _clean_phone, "name": _clean_name, "jurisdiction": _clean_jurisdiction}
+    cleaners = {"email": clean_email, "phone": clean_phone, "name": _clean_name, "jurisdiction": _clean_jurisdiction}
     given = {"email": email, "phone": phone, "name": name, "jurisdiction": jurisdiction}
     wanted = {}
     for field, value in given.items():

@@ -12,7 +12,6 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from consent import selectors, services
-from consent.erasure import selectors as erasure_selectors
 from consent.forms import RecordConsentForm, SubjectSearchForm, WithdrawForm, add_service_errors
 from consent.masking import masked_identifiers
 from consent.paging import BadCursor
@@ -55,7 +54,6 @@ def _subject_page(request, subject, *, revealed=None, record_form=None):
         "states": selectors.consent_states_for_subject(subject=subject),
         "timeline": selectors.consent_timeline(subject=subject),
         "datasets": selectors.datasets_holding_subject(user=request.user, subject=subject),
-        "erasure_requests": erasure_selectors.requests_for_subject(user=request.user, subject=subject),
         "record_form": record_form or RecordConsentForm(),
         "withdraw_form": WithdrawForm(),
         "may_reveal": request.user.has_perm(REVEAL_PERMISSION),

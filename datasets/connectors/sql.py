@@ -40,7 +40,7 @@ from datasets.connectors.base import (
     keys_digest,
 )
 from datasets.connectors.errors import ConnectorError, PermanentError, TransientError, os_error
-from datasets.locations import path_under_roots
+from datasets.locations import path_under_roots, sqlalchemy_url
 from datasets.models import ErasureMode, LocationKind
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -189,7 +189,7 @@ class SqlConnector(Connector):
         if location.kind not in (LocationKind.POSTGRESQL, LocationKind.MYSQL):
             raise PermanentError(f"A {location.kind} location is not a relational database.")
         try:
-            url = make_url(location.sqlalchemy_url())
+            url = make_url(sqlalchemy_url(location))
         except (ValueError, KeyError, TypeError, sa_exc.ArgumentError):
             raise PermanentError(f"The connection URL of location {location.name!r} cannot be read: enter it again.") from None
         target = SqlTarget(

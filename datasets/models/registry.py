@@ -273,9 +273,3 @@ class StorageLocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
-
-    def sqlalchemy_url(self) -> str:
-        """Return the SQLAlchemy URL, with Custos's driver, for a relational location."""
-        from datasets.locations import sqlalchemy_url
-
-        return sqlalchemy_url(self)

@@ -131,12 +131,3 @@ class MembershipFilter(models.Model):
 
     def __str__(self) -> str:
         return f"membership filter of version {self.version_id}"
-
-    def might_contain(self, value: str) -> bool:
-        """Return whether the subject with this identifier may be in the version (never a false no)."""
-        from datasets.membership import BloomFilter
-
-        bloom = BloomFilter(self.size_bits, self.hash_count, bytes(self.bits), probe_scheme=self.probe_scheme)
-        return bloom.might_contain(
-            value, kind=self.subject_key, key_id=self.key_id
-        )

@@ -16,7 +16,7 @@ from compliance.audit.services import record_event
 from compliance.crypto.blind_index import NormalisationError, normalise
 from datasets import permissions
 from datasets.dvc import DvcFileError, choose_output, parse_dvc_file
-from datasets.membership import DEFAULT_FALSE_POSITIVE_RATE, BuiltFilter, build_filter
+from datasets.membership import DEFAULT_FALSE_POSITIVE_RATE, BuiltFilter, build_filter, stored_filter_might_contain
 from datasets.models import (
     Dataset,
     DatasetVersion,
@@ -379,7 +379,7 @@ def check_version_membership(*, actor, version: DatasetVersion, subject_key: str
     except NormalisationError as error:
         raise ValidationError({"value": [str(error)]}) from None
     try:
-        present = membership.might_contain(value)
+        present = stored_filter_might_contain(membership, value)
     except KeyError:
         raise RegistryActionRefused(
             f"The membership filter of {version} was built under key {membership.key_id}, which is no longer configured:"

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from compliance.controls.checks.key_records import record_active_key
 from compliance.controls.checks.registry import CheckOutcome, FailingObject, check, failed, on, passed, plural
 from compliance.controls.models.checks import EncryptionKeyRecord
 from compliance.crypto.keyring import get_keyring
@@ -18,9 +19,6 @@ MAX_KEY_AGE = timedelta(days=365)
     ),
 )
 def key_age(*, now: datetime) -> CheckOutcome:
-    # Imported here: the service module imports the registry, which loads this module.
-    from compliance.controls.check_services import record_active_key
-
     record = record_active_key(key_id=get_keyring().active.key_id, now=now)
     age = now - record.in_use_since
     observed = record.source == EncryptionKeyRecord.Source.OBSERVED

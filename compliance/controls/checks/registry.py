@@ -20,7 +20,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from compliance.audit.actors import SystemActor
 from compliance.controls.models.checks import CheckStatus
+
+# The actor the checks' own writes (their results, the key records) are audited as.
+CHECKS_ACTOR = SystemActor("checks")
 
 # A failing list longer than this is cut when stored; the summary still counts every failing object.
 MAX_FAILING_LISTED = 200

@@ -150,7 +150,7 @@ def seed_consent(context: SeedContext) -> StepResult:
 
 def seed_demo_stores(context: SeedContext) -> StepResult:
     """Create the demo store files the registry's file and SQLite locations point at, where missing."""
-    from datasets.demo_stores import seed_demo_stores as seed  # the registry app builds on this package, not the reverse
+    from consent.erasure.demo_stores import seed_demo_stores as seed  # the rights app builds on this package, not the reverse
 
     created, kept = seed()
     return StepResult("demo stores", created=created, kept=kept)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from compliance.accounts.roles import Role
 from compliance.audit.actors import SystemActor
 from compliance.audit.models import AuditEvent
-from compliance.controls import check_services, tasks
+from compliance.controls import check_services, queue, tasks
 from compliance.controls.checks import registry
 from compliance.controls.checks.registry import check_keys
 from compliance.controls.models import CheckResult, Control
@@ -124,14 +124,14 @@ def test_a_control_naming_a_check_that_never_ran_has_no_data(dpo):
 
 def test_a_manager_queues_a_run_after_commit_audited(manager, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(tasks.run_checks_task, "delay", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
 
     with django_capture_on_commit_callbacks(execute=True):
         keys = check_services.request_check_run(actor=manager, keys=["crypto.key_age"])
         assert sent == []  # nothing leaves before commit
 
     assert keys == ["crypto.key_age"]
-    assert sent == [{"user_id": manager.pk, "keys": ["crypto.key_age"]}]
+    assert sent == [("controls.run_checks", {"user_id": manager.pk, "keys": ["crypto.key_age"]})]
     assert AuditEvent.objects.get(action="controls.checks_requested").data == {"keys": ["crypto.key_age"]}
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from compliance.accounts.roles import Role
 from compliance.audit.actors import SystemActor
 from compliance.audit.models import AuditEvent
-from compliance.controls import check_services, tasks
+from compliance.controls import check_services, queue
 from compliance.controls.models import CheckResult, Control
 from datasets.services import create_dataset
 from tests.conftest import verified_client
@@ -109,21 +109,21 @@ def test_an_unknown_check_is_404(auditor):
 
 def test_run_now_queues_every_check_after_commit_and_says_so(manager, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(tasks.run_checks_task, "delay", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client(manager).post(RUN, follow=True)
 
     assert response.redirect_chain == [(LIST, 302)]
     assert _messages(response) == ["Queued: every check runs in the background. Reload this page in a minute to see the results."]
-    assert sent == [{"user_id": manager.pk, "keys": None}]
+    assert sent == [("controls.run_checks", {"user_id": manager.pk, "keys": None})]
     event = AuditEvent.objects.get(action="controls.checks_requested")
     assert (event.actor_label, event.data) == (manager.get_username(), {"keys": "all"})
 
 
 def test_run_now_on_one_check_comes_back_to_its_page(manager, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(tasks.run_checks_task, "delay", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client(manager).post(RUN, {"key": "datasets.owner_assigned"}, follow=True)
@@ -132,12 +132,12 @@ def test_run_now_on_one_check_comes_back_to_its_page(manager, django_capture_on_
     assert _messages(response) == [
         "Queued: the check datasets.owner_assigned runs in the background. Reload this page in a minute to see its result."
     ]
-    assert sent == [{"user_id": manager.pk, "keys": ["datasets.owner_assigned"]}]
+    assert sent == [("controls.run_checks", {"user_id": manager.pk, "keys": ["datasets.owner_assigned"]})]
 
 
 def test_run_now_with_an_unknown_key_says_which_and_queues_nothing(manager, monkeypatch):
     sent = []
-    monkeypatch.setattr(tasks.run_checks_task, "delay", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
 
     response = verified_client(manager).post(RUN, {"key": "datasets.teleported"}, follow=True)
 

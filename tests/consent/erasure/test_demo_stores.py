@@ -12,10 +12,19 @@ from compliance.accounts.models import User
 from consent.erasure import execution, services
 from consent.erasure.models import LegalHold, RequestStatus, StepStatus
 from consent.models import DataSubject
-from datasets.demo_stores import NO_SERVER_HOLD, demo_store_files
+from consent.erasure.demo_stores import NO_SERVER_HOLD, demo_store_files
 from datasets.models import StorageLocation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def stores(settings, tmp_path):
+    """The one directory the demo's file and SQLite locations use in these tests."""
+    root = tmp_path / "stores"
+    root.mkdir()
+    settings.CONNECTOR_FILESYSTEM_ROOTS = [str(root)]
+    return root.resolve()
 
 
 def seed() -> str:

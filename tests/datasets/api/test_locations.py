@@ -5,6 +5,7 @@ import logging
 import pytest
 
 from compliance.accounts.roles import Role
+from datasets.locations import sqlalchemy_url
 from datasets.models import StorageLocation
 from datasets.services import archive_dataset, grant_dataset_access
 from tests.conftest import verified_client
@@ -64,7 +65,7 @@ def test_the_issues_example_registers_a_postgresql_location_redacted(writer, dat
     }
     # Kept encrypted as written; Custos picks the driver.
     assert location.connection == {"url": POSTGRESQL["url"]}
-    assert location.sqlalchemy_url().startswith("postgresql+psycopg://app:")
+    assert sqlalchemy_url(location).startswith("postgresql+psycopg://app:")
     [event] = events("storage_location.added")
     assert (event.actor_type, event.actor_id) == ("api_key", str(key.pk))
     assert event.data["display_target"] == "postgresql://app:***@127.0.0.1:5432/shop" and event.data["has_secrets"] is True
@@ -80,7 +81,7 @@ def test_a_plain_mysql_url_gets_custos_driver(writer, dataset):
     )
     assert response.status_code == 201, response.content
     assert response.json()["target"] == "mysql://crm:***@127.0.0.1:3306/crm"
-    assert StorageLocation.objects.get().sqlalchemy_url().startswith("mysql+pymysql://crm:")
+    assert sqlalchemy_url(StorageLocation.objects.get()).startswith("mysql+pymysql://crm:")
 
 
 def test_file_and_sqlite_locations_take_a_path_under_the_allowed_roots(writer, dataset, stores):

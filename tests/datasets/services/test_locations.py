@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from compliance.audit.models import AuditEvent
+from datasets.locations import sqlalchemy_url
 from datasets.models import StorageLocation
 from datasets.services import (
     RegistryActionRefused,
@@ -43,7 +44,7 @@ def test_a_postgresql_location_keeps_the_url_encrypted_and_shows_it_redacted(dat
     )
 
     assert location.display_target == "postgresql://app:***@127.0.0.1:5432/shop"
-    assert location.sqlalchemy_url() == f"postgresql+psycopg://app:{PASSWORD}@127.0.0.1:5432/shop"
+    assert sqlalchemy_url(location) == f"postgresql+psycopg://app:{PASSWORD}@127.0.0.1:5432/shop"
     stored = StorageLocation.objects.get(pk=location.pk)
     assert stored.connection == {"url": f"postgresql://app:{PASSWORD}@127.0.0.1:5432/shop"}
     with connection.cursor() as cursor:
@@ -213,7 +214,7 @@ def test_redis_subject_field_is_the_key_pattern_and_passwords_in_redis_urls_are_
 def test_a_password_with_an_at_sign_is_read_as_a_person_means_it(dataset, steward):
     location = add(dataset, steward, name="db", kind="postgresql", url="postgresql://app:p@ss@db:5432/shop", table="t", subject_key="email")
     assert location.display_target == "postgresql://app:***@db:5432/shop"
-    assert location.sqlalchemy_url() == "postgresql+psycopg://app:p%40ss@db:5432/shop"
+    assert sqlalchemy_url(location) == "postgresql+psycopg://app:p%40ss@db:5432/shop"
 
 
 def test_location_names_are_unique_per_dataset(dataset, steward):

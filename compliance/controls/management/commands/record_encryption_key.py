@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from compliance.audit.actors import SystemActor
-from compliance.controls.check_services import state_key_in_use_since
+from compliance.controls.checks.key_records import state_key_in_use_since
 from compliance.crypto.keyring import get_keyring
 
 COMMAND_ACTOR = SystemActor("manage.py record_encryption_key")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.controls import check_services
+from compliance.controls.checks import key_records
 from compliance.controls.checks.registry import on
 from compliance.controls.models import EncryptionKeyRecord
 from compliance.crypto.keyring import get_keyring
@@ -42,7 +42,7 @@ def test_the_first_run_records_when_the_key_was_first_seen_and_passes(evaluate, 
 
 def test_fails_when_the_key_is_a_year_old(evaluate, key_id, make_user):
     since = timezone.now() - timedelta(days=400)
-    check_services.state_key_in_use_since(actor=make_user(None, username="operator"), key_id=key_id, since=since)
+    key_records.state_key_in_use_since(actor=make_user(None, username="operator"), key_id=key_id, since=since)
 
     outcome = evaluate("crypto.key_age")
 
@@ -56,5 +56,5 @@ def test_fails_when_the_key_is_a_year_old(evaluate, key_id, make_user):
 
 def test_an_operator_cannot_state_a_future_date(key_id):
     with pytest.raises(ValidationError) as refused:
-        check_services.state_key_in_use_since(actor=None, key_id=key_id, since=timezone.now() + timedelta(days=1))
+        key_records.state_key_in_use_since(actor=None, key_id=key_id, since=timezone.now() + timedelta(days=1))
     assert refused.value.message_dict == {"since": ["A key cannot have come into use in the future."]}
