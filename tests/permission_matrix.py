@@ -34,6 +34,7 @@ class UrlCase:
     signed in before TOTP verification (enrolment, verification, logout).
     ``method``: the method the matrix probes with (POST-only URLs use "post").
     ``api``: a REST endpoint under /api/, which answers in JSON rather than redirecting.
+    ``redirects``: allowed roles that get a 302 to the named URL instead of ``status``.
     """
 
     url_name: str
@@ -46,4 +47,6 @@ class UrlCase:
     method: str = "get"
     anonymous_status: int | None = None  # for public URLs: what a visitor gets
     api: bool = False
+    # Roles sent elsewhere instead (role -> the URL name they are redirected to), e.g. a role's own home page.
+    redirects: dict[str, str] = field(default_factory=dict, compare=False)
     notes: str = field(default="", compare=False)

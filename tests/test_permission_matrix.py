@@ -116,7 +116,10 @@ def test_role_gets_expected_answer(case, role):
     user = _make_user(role)
     client = verified_client(user)
     response = _request(client, case, _url(case, user))
-    if role in case.allowed:
+    if role in case.allowed and role in case.redirects:
+        assert response.status_code == 302, f"{role} should be sent from {case.url_name} to {case.redirects[role]}"
+        assert response["Location"] == reverse(case.redirects[role])
+    elif role in case.allowed:
         assert response.status_code == case.status, f"{role} should get {case.status} from {case.url_name}"
     else:
         assert response.status_code in case.denied, f"{role} should be refused {case.url_name}"
