@@ -253,7 +253,9 @@ def training(reader, report: AuditReport, shared: dict) -> dict:
     refused = _require(reader, "staff_training.view_assignment")
     if refused:
         return {"unavailable": refused}
-    return {"summary": training_selectors.training_summary(now=timezone.now())}
+    summary = training_selectors.training_summary(now=timezone.now())
+    share = summary.current_share  # a fraction
+    return {"summary": summary, "current_percent": None if share is None else share * 100}
 
 
 def audit(reader, report: AuditReport, shared: dict) -> dict:

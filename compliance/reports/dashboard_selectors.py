@@ -331,15 +331,16 @@ def _training_panel(figures: dict, user) -> Panel | None:
     if training is None or not user.has_perm("staff_training.view_assignment"):
         return None
     link = url("staff_training:compliance")
+    share = training["current_share"]  # a fraction, as TRAINING_CURRENT_THRESHOLD is
     return Panel(
         "training",
         "Staff training",
         figures=[
             Figure(
                 "Employees current on their training",
-                percent_text(training["current_share"]) + f" of {training['in_scope_employees']}",
+                percent_text(None if share is None else round(share * 100, 1)) + f" of {training['in_scope_employees']}",
                 link,
-                "ok" if (training["current_share"] or 0) >= 95 else "warn",
+                "ok" if share is not None and share >= settings.TRAINING_CURRENT_THRESHOLD else "warn",
             ),
             Figure("Overdue assignments", str(training["overdue_assignments"]), f"{link}#overdue-heading" if link else "", "bad" if training["overdue_assignments"] else "ok"),
         ],

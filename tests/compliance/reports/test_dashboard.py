@@ -158,3 +158,13 @@ def test_the_training_panel_reads_the_training_summary_and_links_the_compliance_
     assert f'href="{reverse("staff_training:compliance")}"' in content
     assert f'href="{reverse("staff_training:compliance")}#overdue-heading"' in content
     assert "Employees current on their training" in content
+
+
+def test_the_training_share_is_shown_as_a_percentage_against_the_threshold(objects, manager, settings):
+    refresh_dashboard_summary(actor=BEAT)
+    summary = DashboardSummary.objects.get()
+    summary.figures["training"] = {"in_scope_employees": 50, "current_employees": 41, "current_share": 0.82, "overdue_assignments": 10}
+    summary.save()
+    assert "82% of 50" in get_dashboard(manager)
+    settings.TRAINING_CURRENT_THRESHOLD = 0.80
+    assert "82% of 50" in get_dashboard(manager)
