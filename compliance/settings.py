@@ -1,4 +1,4 @@
-"""Custos settings, driven by environment variables (see README, "Environment").
+"""Custos settings, driven by environment variables (see docs/configuration.md, "Environment variables").
 
 Two runtime profiles share this one module:
 

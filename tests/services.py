@@ -38,5 +38,5 @@ def require(name: str) -> None:
     host, port = SERVICES[name]
     message = f"{name} does not answer on {host}:{port}"
     if IN_CI:
-        pytest.fail(f"{message}; CI needs it (start it, see README 'Services profile').", pytrace=False)
+        pytest.fail(f"{message}; CI needs it (start it, see docs/configuration.md, services profile).", pytrace=False)
     pytest.skip(f"{message}: skipped outside CI")

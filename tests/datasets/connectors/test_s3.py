@@ -1,5 +1,5 @@
 """The S3 connector, offline: no real S3-compatible server installs from the package registries, so only
-argument checks, error classification and an endpoint that does not answer are tested (see the README)."""
+argument checks, error classification and an endpoint that does not answer are tested (see docs/connectors.md)."""
 
 import pytest
 from botocore import exceptions as botocore_errors
