@@ -43,8 +43,28 @@ def optimal_parameters(expected_items: int, false_positive_rate: float) -> tuple
         raise ValueError("The false-positive rate must lie strictly between 0 and 0.5.")
     size_bits = math.ceil(-expected_items * math.log(false_positive_rate) / (math.log(2) ** 2))
     size_bits = max(size_bits, 8)
-    hash_count = max(1, round(size_bits / expected_items * math.log(2)))
+    hash_count = _hash_count(size_bits, expected_items)
+    # m and k are rounded, so the formula's m can miss the rate (10,000 at 1% gives 1.0034%):
+    # grow m until the expected rate (1 - e^(-kn/m))^k is at or below it.
+    while expected_rate(size_bits, hash_count, expected_items) > false_positive_rate:
+        size_bits += max(1, size_bits // 200)
+        hash_count = _hash_count(size_bits, expected_items)
     return size_bits, hash_count
+
+
+def _hash_count(size_bits: int, items: int) -> int:
+    return max(1, round(size_bits / items * math.log(2)))
+
+
+def expected_rate(size_bits: int, hash_count: int, items: int) -> float:
+    """Return the expected false-positive rate ``(1 - e^(-kn/m))^k`` of ``items`` in ``size_bits`` bits."""
+    return (1 - math.exp(-hash_count * items / size_bits)) ** hash_count
+
+
+def realised_rate(bloom: "BloomFilter") -> float:
+    """Return the false-positive rate of this filled filter: ``(bits set / m)^k`` for independent probes."""
+    set_bits = sum(bin(byte).count("1") for byte in bloom.bits)
+    return (set_bits / bloom.size_bits) ** bloom.hash_count
 
 
 def _double_hashing_positions(raw: bytes, size_bits: int, hash_count: int) -> list[int]:
@@ -155,10 +175,7 @@ def build_filter(
         )
     if not indexes:
         raise ValidationError("The list of subject keys is empty.", code="subject_keys")
-    size_bits, hash_count = optimal_parameters(len(indexes), false_positive_rate)
-    bloom = BloomFilter(size_bits, hash_count)
-    for index in indexes:
-        bloom.add_index(index)
+    bloom = filter_of_indexes(indexes, false_positive_rate=false_positive_rate)
     return BuiltFilter(
         bloom=bloom,
         subject_key=subject_key,
@@ -166,6 +183,27 @@ def build_filter(
         false_positive_rate=false_positive_rate,
         key_id=key_id,
     )
+
+
+def filter_of_indexes(indexes: set[str], *, false_positive_rate: float) -> BloomFilter:
+    """Return a filter holding the blind indexes ``indexes`` whose realised rate is at most ``false_positive_rate``.
+
+    A small filter's rate depends on how its few probes happened to overlap: measured
+    on the filled bits, a filter over its rate is rebuilt a little larger.
+    """
+    size_bits, hash_count = optimal_parameters(len(indexes), false_positive_rate)
+    bloom = _filled(indexes, size_bits, hash_count)
+    while realised_rate(bloom) > false_positive_rate:
+        size_bits += max(8, size_bits // 50)
+        bloom = _filled(indexes, size_bits, _hash_count(size_bits, len(indexes)))
+    return bloom
+
+
+def _filled(indexes: set[str], size_bits: int, hash_count: int) -> BloomFilter:
+    bloom = BloomFilter(size_bits, hash_count)
+    for index in indexes:
+        bloom.add_index(index)
+    return bloom
 
 
 def stored_filter_might_contain(membership_filter, value: str) -> bool:
