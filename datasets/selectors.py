@@ -508,6 +508,17 @@ class SubjectMembership:
 
     containing: list[DatasetVersion] = field(default_factory=list)
     unknown: list[DatasetVersion] = field(default_factory=list)
+    # Also in ``unknown``: versions whose filter was built under a blind-index key no longer configured.
+    unreadable: list[DatasetVersion] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """Return why each unreadable version could not answer, for a person."""
+        return [
+            f"The membership filter of {version} was built under key {version.membership_filter.key_id}, which is no longer"
+            " configured: its runs are counted as possibly affected. Rebuild the filter (manage.py"
+            " rebuild_membership_filters) or restore the key to FIELD_ENCRYPTION_KEYS."
+            for version in self.unreadable
+        ]
 
 
 def versions_matching_subject(*, identifiers: Mapping[str, str]) -> SubjectMembership:
@@ -517,7 +528,10 @@ def versions_matching_subject(*, identifiers: Mapping[str, str]) -> SubjectMembe
     subject's values. A version whose filter is keyed by a kind given is in
     ``containing`` when the filter may hold it; a version without a filter, or
     keyed by a kind the caller cannot supply, is ``unknown`` (its runs are
-    possibly affected). Filters never give a false no.
+    possibly affected). Filters never give a false no. A filter whose
+    blind-index key was removed from FIELD_ENCRYPTION_KEYS cannot answer: its
+    version is ``unknown`` and also listed in ``unreadable`` (never an error, so
+    an erasure still completes after a key rotation).
     """
     given = {kind: value for kind, value in identifiers.items() if value}
     result = SubjectMembership()
@@ -530,8 +544,15 @@ def versions_matching_subject(*, identifiers: Mapping[str, str]) -> SubjectMembe
         membership = getattr(version, "membership_filter", None)
         if membership is None or membership.subject_key not in given:
             result.unknown.append(version)
-        elif stored_filter_might_contain(membership, given[membership.subject_key]):
-            result.containing.append(version)
+        else:
+            try:
+                present = stored_filter_might_contain(membership, given[membership.subject_key])
+            except KeyError:
+                result.unknown.append(version)
+                result.unreadable.append(version)
+                continue
+            if present:
+                result.containing.append(version)
     return result
 
 
