@@ -124,7 +124,7 @@ def test_a_control_naming_a_check_that_never_ran_has_no_data(dpo):
 
 def test_a_manager_queues_a_run_after_commit_audited(manager, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, args=None, kwargs=None, **options: sent.append((name, kwargs)))
 
     with django_capture_on_commit_callbacks(execute=True):
         keys = check_services.request_check_run(actor=manager, keys=["crypto.key_age"])

@@ -109,7 +109,7 @@ def test_an_unknown_check_is_404(auditor):
 
 def test_run_now_queues_every_check_after_commit_and_says_so(manager, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, args=None, kwargs=None, **options: sent.append((name, kwargs)))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client(manager).post(RUN, follow=True)
@@ -123,7 +123,7 @@ def test_run_now_queues_every_check_after_commit_and_says_so(manager, django_cap
 
 def test_run_now_on_one_check_comes_back_to_its_page(manager, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, args=None, kwargs=None, **options: sent.append((name, kwargs)))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client(manager).post(RUN, {"key": "datasets.owner_assigned"}, follow=True)
@@ -137,7 +137,7 @@ def test_run_now_on_one_check_comes_back_to_its_page(manager, django_capture_on_
 
 def test_run_now_with_an_unknown_key_says_which_and_queues_nothing(manager, monkeypatch):
     sent = []
-    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, args=None, kwargs=None, **options: sent.append((name, kwargs)))
 
     response = verified_client(manager).post(RUN, {"key": "datasets.teleported"}, follow=True)
 

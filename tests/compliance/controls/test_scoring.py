@@ -102,7 +102,7 @@ def test_the_task_is_idempotent_and_ignores_deleted_assessments(framework, manag
 
 def test_status_changes_enqueue_a_snapshot_by_name_after_commit(framework, manager, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr(queue.current_app, "send_task", lambda name, **options: sent.append((name, options["kwargs"])))
+    monkeypatch.setattr(queue.current_app, "send_task", lambda name, args=None, kwargs=None, **options: sent.append((name, kwargs)))
     assessment = make_assessment(framework, manager)
     item = assessment.items.first()
     with django_capture_on_commit_callbacks(execute=True):
