@@ -9,6 +9,7 @@ them apart or forge another recipient's. A leaked file is traced by recomputing
 every link's canaries for the file's columns and looking for rows that match.
 """
 
+import base64
 import csv
 import hashlib
 import hmac
@@ -55,7 +56,10 @@ class LeakMatch:
     canaries_found: int
 
 
-def _key(key_id: str) -> bytes:
+def _key(key_id: str, secret: str | None = None) -> bytes:
+    # A link's own copy of its derived key (wrapped by the field keyring) outlives a rotation.
+    if secret:
+        return base64.urlsafe_b64decode(secret.encode("ascii"))
     keyring = get_keyring()
     key = keyring.by_id.get(key_id)
     if key is None:
@@ -100,18 +104,23 @@ def _value(column: str, digest: bytes) -> str:
     return digest[8:13].hex()
 
 
-def canary_rows(*, link_id, key_id: str, columns: list[str]) -> list[dict[str, str]]:
-    """Return the link's canary records for a file with ``columns``."""
-    key = _key(key_id)
+def derived_key_text(key_id: str) -> str:
+    """Return the watermark key derived from the configured key ``key_id``, as URL-safe base64 (to wrap on a link)."""
+    return base64.urlsafe_b64encode(_key(key_id)).decode("ascii")
+
+
+def canary_rows(*, link_id, key_id: str, columns: list[str], secret: str | None = None) -> list[dict[str, str]]:
+    """Return the link's canary records for a file with ``columns`` (``secret``: the link's wrapped key, if kept)."""
+    key = _key(key_id, secret)
     return [
         {column: _value(column, _digest(key, link_id, "row", row, column.strip().lower())) for column in columns}
         for row in range(CANARY_ROWS)
     ]
 
 
-def canary_positions(*, link_id, key_id: str, row_count: int) -> list[int]:
+def canary_positions(*, link_id, key_id: str, row_count: int, secret: str | None = None) -> list[int]:
     """Return, for each canary, how many of the file's own rows come before it (sorted)."""
-    key = _key(key_id)
+    key = _key(key_id, secret)
     return sorted(
         int.from_bytes(_digest(key, link_id, "position", row)[:8], "big") % (row_count + 1) for row in range(CANARY_ROWS)
     )
@@ -141,8 +150,8 @@ def _write_csv(link: ShareLink, path: Path, destination: TextIO) -> int:
         header = next(reader, None)
         if header is None:
             raise UnreadableFile(f"{path} is empty: there is no header to build canary rows from.")
-        canaries = [[row[column] for column in header] for row in canary_rows(link_id=link.pk, key_id=link.watermark_key_id, columns=header)]
-        positions = canary_positions(link_id=link.pk, key_id=link.watermark_key_id, row_count=row_count)
+        canaries = [[row[column] for column in header] for row in canary_rows(link_id=link.pk, key_id=link.watermark_key_id, secret=link.watermark_key, columns=header)]
+        positions = canary_positions(link_id=link.pk, key_id=link.watermark_key_id, secret=link.watermark_key, row_count=row_count)
         writer = csv.writer(destination)
         writer.writerow(header)
         written = 0
@@ -182,9 +191,9 @@ def _write_jsonl(link: ShareLink, path: Path, destination: TextIO) -> int:
         columns = list(first)
         canaries = [
             {column: _typed(value, first[column]) for column, value in row.items()}
-            for row in canary_rows(link_id=link.pk, key_id=link.watermark_key_id, columns=columns)
+            for row in canary_rows(link_id=link.pk, key_id=link.watermark_key_id, secret=link.watermark_key, columns=columns)
         ]
-        positions = canary_positions(link_id=link.pk, key_id=link.watermark_key_id, row_count=row_count)
+        positions = canary_positions(link_id=link.pk, key_id=link.watermark_key_id, secret=link.watermark_key, row_count=row_count)
         written = 0
 
         def all_records():
@@ -262,7 +271,7 @@ def find_leak_sources(path: Path, links: Iterable[ShareLink]) -> list[LeakMatch]
     by_index: list[ShareLink] = []
     for link in links:
         try:
-            canaries = canary_rows(link_id=link.pk, key_id=link.watermark_key_id, columns=columns)
+            canaries = canary_rows(link_id=link.pk, key_id=link.watermark_key_id, secret=link.watermark_key, columns=columns)
         except KeyError:
             continue
         link_index = len(by_index)

@@ -1,5 +1,6 @@
 """Re-encrypting every encrypted field under the active key, in resumable batches."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -16,6 +17,19 @@ class RotationResult:
     rows_moved: int = 0
     per_model: dict[str, int] = field(default_factory=dict)
     complete: bool = True
+    per_artefact: dict[str, int] = field(default_factory=dict)
+
+
+# What else holds something under a field key (files on disk, keys derived from it), registered
+# by the apps that own it in their AppConfig.ready(): label -> rotate(batch_size, max_items) ->
+# (moved, complete). Run before the fields, while the old key is still configured; each must be
+# resumable (skip what is already under the active key) and commit its own batches.
+ARTEFACT_ROTATORS: dict[str, Callable[[int, int | None], tuple[int, bool]]] = {}
+
+
+def register_artefact(label: str, rotate: Callable[[int, int | None], tuple[int, bool]]) -> None:
+    """Have ``rotate_encryption_keys`` also move the artefacts ``label`` with ``rotate``."""
+    ARTEFACT_ROTATORS[label] = rotate
 
 
 def encrypted_models() -> list[type[models.Model]]:
@@ -58,6 +72,12 @@ def rotate_encryption_keys(*, actor, batch_size: int = 500, max_rows: int | None
     (to spread the work over several runs); the result says whether it finished.
     """
     result = RotationResult()
+    artefacts_complete = True
+    for label, rotate in sorted(ARTEFACT_ROTATORS.items()):
+        moved, finished = rotate(batch_size, max_rows)
+        artefacts_complete &= finished
+        if moved:
+            result.per_artefact[label] = moved
     for model in encrypted_models():
         label = model._meta.label
         moved = 0
@@ -72,8 +92,8 @@ def rotate_encryption_keys(*, actor, batch_size: int = 500, max_rows: int | None
             after_pk = pks[-1]
         if moved:
             result.per_model[label] = moved
-    result.complete = not any(stale_rows(model).exists() for model in encrypted_models())
-    if result.rows_moved:
+    result.complete = artefacts_complete and not any(stale_rows(model).exists() for model in encrypted_models())
+    if result.rows_moved or result.per_artefact:
         record_event(
             actor=actor,
             action="crypto.keys_rotated",
@@ -81,6 +101,7 @@ def rotate_encryption_keys(*, actor, batch_size: int = 500, max_rows: int | None
                 "active_key_id": get_keyring().active.key_id,
                 "rows_moved": result.rows_moved,
                 "per_model": result.per_model,
+                "per_artefact": result.per_artefact,
                 "complete": result.complete,
             },
         )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from compliance.crypto.fields import EncryptedTextField
 from datasets.models.choices import ShareState
 from datasets.models.registry import StorageLocation
 from datasets.models.versions import DatasetVersion
@@ -52,6 +53,9 @@ class ShareLink(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     watermark_key_id = models.CharField(max_length=16, editable=False)
+    # The watermark key derived from that field key, wrapped by the keyring, so canaries already
+    # handed out stay traceable after the field key is rotated out (rotate_encryption_keys fills it).
+    watermark_key = EncryptedTextField(null=True, blank=True, editable=False, verbose_name="watermark key")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

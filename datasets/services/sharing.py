@@ -20,7 +20,7 @@ from datasets.models.sharing import MAX_SHARE_DAYS, hash_share_token
 from datasets.services.common import FieldErrors, clean_number, clean_text
 from datasets.services.errors import RegistryActionRefused, ShareLinkUnavailable
 from datasets.services.locations import require_changeable
-from datasets.watermark import WATERMARKED_FORMATS, LeakMatch, find_leak_sources
+from datasets.watermark import WATERMARKED_FORMATS, LeakMatch, derived_key_text, find_leak_sources
 
 TOKEN_BYTES = 32
 
@@ -116,6 +116,7 @@ def create_share_link(
         max_downloads=limit,
         token_hash=hash_share_token(token),
         watermark_key_id=get_keyring().active.key_id,
+        watermark_key=derived_key_text(get_keyring().active.key_id),
         created_by=actor if permissions.is_person(actor) else None,
         created_at=now,
     )

@@ -25,6 +25,8 @@ class Command(BaseCommand):
         result = rotate_encryption_keys(
             actor=SystemActor("rotate_encryption_keys"), batch_size=options["batch_size"], max_rows=options["max_rows"]
         )
+        for label, count in sorted(result.per_artefact.items()):
+            self.stdout.write(f"  {label}: {count}")
         for label, count in sorted(result.per_model.items()):
             self.stdout.write(f"  {label}: {count}")
         state = "all rows are under it" if result.complete else "rows remain under older keys; run again to finish"
