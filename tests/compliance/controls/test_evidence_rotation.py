@@ -53,3 +53,18 @@ def test_without_rotation_the_file_does_not_open_once_the_old_key_is_removed(fra
 
     with pytest.raises(DecryptionError):
         services.download_evidence(actor=manager, evidence=evidence)
+
+
+def test_the_command_names_the_files_it_moved(framework, manager, settings):
+    import io
+
+    from django.core.management import call_command
+
+    upload(manager, controls=_control())
+    settings.FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(os.urandom(32)).decode("ascii"), *settings.FIELD_ENCRYPTION_KEYS]
+    out = io.StringIO()
+
+    call_command("rotate_encryption_keys", stdout=out)
+
+    assert "  controls.Evidence files: 1\n" in out.getvalue()
+    assert out.getvalue().rstrip().endswith("all rows are under it.")
