@@ -76,6 +76,7 @@ class XapiStatement(models.Model):
         UNKNOWN_ACTIVITY = "unknown_activity", "Unknown activity"
         FAILING_SCORE = "failing_score", "Failing score"
         NOT_ASSIGNED = "not_assigned", "Not assigned"
+        ALREADY_RECORDED = "already_recorded", "Completion already recorded"
 
     id = models.BigAutoField(primary_key=True)
     statement_id = models.UUIDField(unique=True, verbose_name="statement id")

@@ -68,13 +68,14 @@ def record_completion(
     """
     now = now or timezone.now()
     if completed_at > now + timedelta(minutes=5):
-        raise TrainingActionRefused(f"The completion time {completed_at:%Y-%m-%d %H:%M} is in the future.")
+        raise TrainingActionRefused(f"The completion time {completed_at:%Y-%m-%d %H:%M} is in the future.", code="future")
     failure = check_score(course, score)
     if failure:
         raise TrainingActionRefused(failure)
     if Completion.objects.filter(employee=employee, course=course, completed_at=completed_at).exists():
         raise TrainingActionRefused(
-            f"This completion of {course.code} by employee {employee.employee_number} is already recorded."
+            f"This completion of {course.code} by employee {employee.employee_number} is already recorded.",
+            code="already_recorded",
         )
     assignment = (
         Assignment.objects.select_for_update()

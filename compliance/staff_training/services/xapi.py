@@ -199,7 +199,9 @@ def _evaluate(payload: dict, statement: XapiStatement, now: datetime) -> None:
                 now=now,
             )
     except TrainingActionRefused as exc:
-        raise _Rejected(Problem.NOT_ASSIGNED, str(exc)[:300]) from None
+        # A timestamp in the future is a bad field (400); the same completion twice is not "not assigned".
+        problem = {"future": Problem.MALFORMED, "already_recorded": Problem.ALREADY_RECORDED}.get(exc.code, Problem.NOT_ASSIGNED)
+        raise _Rejected(problem, str(exc)[:300]) from None
 
 
 @transaction.atomic

@@ -129,6 +129,28 @@ def test_a_resubmitted_rejected_statement_is_a_conflict(lms, ann):
     assert response.json()["detail"].endswith("Send a corrected statement with a new id.")
 
 
+def test_a_second_statement_of_the_same_completion_is_already_recorded_not_unassigned(lms, ann):
+    client, _ = lms
+    assert post(client, statement()).status_code == 201
+
+    response = post(client, statement())  # a new id, the same actor, activity and timestamp
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "already_recorded"
+    assert response.json()["detail"] == f"This completion of dp-basics by employee {ann.employee_number} is already recorded."
+    assert Completion.objects.count() == 1
+
+
+def test_a_timestamp_in_the_future_is_a_bad_field(lms, ann):
+    client, _ = lms
+
+    response = post(client, statement(timestamp="2099-01-01T00:00:00Z"))
+
+    assert (response.status_code, response.json()["code"]) == (400, "malformed")
+    assert response.json()["detail"] == "The completion time 2099-01-01 00:00 is in the future."
+    assert not Completion.objects.exists()
+
+
 def test_result_success_false_is_a_failing_attempt(lms, ann):
     client, _ = lms
 
